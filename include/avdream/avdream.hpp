@@ -1,0 +1,32 @@
+#pragma once
+// avdream: DeepDream for pictures, video and sound. This header pulls in the whole engine.
+//
+// Basic usage (a still picture):
+//
+//   avdream::configure_runtime(0);                       // all cores
+//   auto model = avdream::Model::load(avdream::resolve_model("imagenet_mobilenet_v2"));
+//   avdream::DreamTargets targets;                        // empty: the model's default layers
+//   auto objective = avdream::make_objective(model, targets);
+//   auto picture = avdream::load_picture("photo.jpg");
+//   picture.rgb = avdream::dream(model, objective, picture.rgb, avdream::default_dream_params());
+//   avdream::save_picture(picture, "dream.png");
+//
+// or all of that in one call: avdream::dream_still("photo.jpg", "dream.png", avdream::StillJob{}).
+//
+// The pieces, in data-flow order:
+//   model.hpp      a TorchScript network on the model contract; finding model files
+//   labels.hpp     class names -> indices
+//   objective.hpp  what is maximized: activation, class and guide terms
+//   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
+//   image.hpp      pictures <-> tensors, atomic writes
+//   still.hpp      the still-picture job
+//   runtime.hpp    device and threads
+//   error.hpp      the exceptions (Error, UsageError, Cancelled)
+#include <avdream/dream.hpp>
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+#include <avdream/labels.hpp>
+#include <avdream/model.hpp>
+#include <avdream/objective.hpp>
+#include <avdream/runtime.hpp>
+#include <avdream/still.hpp>

@@ -1,0 +1,75 @@
+#pragma once
+// The dream optimizer: gradient ascent of an Objective on the pixels of one image.
+//
+//   DreamParams p = default_dream_params();
+//   torch::Tensor out = dream(model, objective, rgb /*[3,H,W] in [0,1]*/, p);
+//
+// How it works, in order:
+//   1. The image is brought to the working size (longest side <= max_size, shortest >= 64).
+//   2. An octave pyramid (octaves levels, octave_scale apart) is dreamed from the smallest level
+//      up; the dream detail (dreamed - original) is carried upward by upscaling it.
+//   3. Each step: roll the image by a random offset (jitter), compute d(score)/d(pixels) tile by
+//      tile (tiles of at most tile_size, so memory is bounded at any size; the roll moves the
+//      tile seams every step, so none shows), roll the gradient back, divide it by its mean
+//      absolute value and add step times that; clamp to [0,1].
+//   4. The detail at working size is upscaled and added to the full-resolution original, so the
+//      result keeps every pixel of sharpness the input had.
+#include <avdream/model.hpp>
+#include <avdream/objective.hpp>
+
+#include <cstdint>
+#include <functional>
+
+namespace avdream {
+
+struct DreamParams {
+  int octaves = 4;            // pyramid levels (fewer when the smallest would be under 64 px)
+  double octave_scale = 1.4;  // size ratio between levels, > 1
+  int iterations = 12;        // gradient steps per octave
+  double step = 0.012;        // step in [0,1] pixel units, after gradient normalization
+  int jitter = 32;            // random roll, in pixels, each step
+  int max_size = 720;         // longest side the dream runs at; 0 = full resolution
+  int tile_size = 512;        // gradients are computed in tiles no larger than this
+  uint64_t seed = 0;          // jitter and tiling offsets come from this seed alone
+};
+
+// The defaults, in one place (the CLI's help shows these).
+DreamParams default_dream_params();
+
+// Throws UsageError naming the first impossible field.
+void check_dream_params(const DreamParams& params);
+
+struct DreamProgress {
+  int octave = 0, octaves = 0;      // current level (0-based), number of levels
+  int steps_done = 0, steps_total = 0;
+  double score = 0.0;               // objective value at the last step
+};
+// Called after every step; returning false cancels the dream (dream() throws Cancelled).
+using DreamProgressFn = std::function<bool(const DreamProgress&)>;
+
+// Dreams `image` ([3,H,W] float RGB in [0,1], any device) and returns a new image of the same
+// shape, on the model's device.
+torch::Tensor dream(const Model& model,
+                    const Objective& objective,
+                    const torch::Tensor& image,
+                    const DreamParams& params,
+                    const DreamProgressFn& progress = {});
+
+// The objective's value for `image` at working size, without gradients (for reports and tests).
+double score_image(const Model& model,
+                   const Objective& objective,
+                   const torch::Tensor& image,
+                   int max_size);
+
+// One gradient of the objective with respect to `image` ([1,3,H,W]), computed in tiles of at
+// most tile_size with the image rolled by (shift_x, shift_y) first (and the gradient rolled back).
+// Returns the gradient and sets *score to the summed objective.
+torch::Tensor objective_gradient(const Model& model,
+                                 const Objective& objective,
+                                 const torch::Tensor& image,
+                                 int tile_size,
+                                 int64_t shift_x,
+                                 int64_t shift_y,
+                                 double* score = nullptr);
+
+}  // namespace avdream

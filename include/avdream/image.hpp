@@ -1,0 +1,35 @@
+#pragma once
+// Still pictures in and out (anything OpenCV reads and writes), and the tensor form the engine
+// works on: float RGB [3,H,W] in [0,1].
+#include <opencv2/core.hpp>
+#include <torch/types.h>
+
+#include <string>
+
+namespace avdream {
+
+struct Picture {
+  torch::Tensor rgb;  // [3,H,W] float in [0,1]
+  cv::Mat alpha;      // CV_32F in [0,1] when the file had an alpha channel, else empty
+  int bit_depth = 8;  // 8 or 16: what the output is written with
+};
+
+// Reads jpg, png, bmp, webp, tiff... (EXIF orientation applied). Throws Error naming the file
+// when it is missing, empty or not a picture.
+Picture load_picture(const std::string& path);
+
+// Writes the picture in the format of the path's extension, atomically: to a temporary name
+// in the same folder, renamed when complete. Throws Error (no file left behind) on failure.
+void save_picture(const Picture& picture, const std::string& path);
+
+// Throws UsageError when OpenCV cannot write files with this path's extension.
+void check_picture_output(const std::string& path);
+
+// 8-bit BGR (OpenCV's order) <-> float RGB tensor.
+torch::Tensor bgr_to_tensor(const cv::Mat& bgr);
+cv::Mat tensor_to_bgr(const torch::Tensor& rgb);
+
+// Bilinear resize of [C,H,W] or [N,C,H,W] (antialiased when shrinking).
+torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width);
+
+}  // namespace avdream

@@ -1,0 +1,91 @@
+#pragma once
+// A TorchScript network on the avdream model contract (../shared/models/README.md):
+//   forward(x) -> Dict[str, Tensor] with one entry per tap layer plus "logits", and the
+//   attributes kind, layer_names, default_layers, labels (log-mel models: front-end values too).
+//
+//   Model m = Model::load(resolve_model("imagenet_mobilenet_v2"));
+//   Activations a = m.forward(image_batch, {"block_9", "logits"});
+//
+// The parameters are frozen (requires_grad = false): dreaming only needs d(score)/d(input).
+#include <torch/script.h>
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace avdream {
+
+enum class ModelKind { Image, LogMel };
+std::string to_string(ModelKind kind);
+
+// Named activations of one forward pass ("logits" included when asked for).
+using Activations = std::unordered_map<std::string, torch::Tensor>;
+
+// The name under which the class scores appear among the taps.
+inline constexpr const char* kLogits = "logits";
+
+struct LayerInfo {
+  std::string name;
+  int64_t channels = 0;
+  int64_t stride = 0;  // input pixels (or time frames) per activation cell
+};
+
+namespace detail {
+struct Prefix;
+}
+
+class Model {
+ public:
+  // Loads and validates a model file. Throws Error naming what is wrong when the file is not
+  // TorchScript or breaks the contract (missing attribute, forward without a needed tap...).
+  static Model load(const std::string& path, torch::Device device = torch::kCPU);
+
+  const std::string& name() const { return name_; }  // the file name without extension
+  const std::string& path() const { return path_; }
+  ModelKind kind() const { return kind_; }
+  torch::Device device() const { return device_; }
+  const std::vector<std::string>& layer_names() const { return layer_names_; }
+  const std::vector<std::string>& default_layers() const { return default_layers_; }
+  const std::vector<std::string>& labels() const { return labels_; }
+  // Channels and stride of every tap layer, measured once at load.
+  const std::vector<LayerInfo>& layers() const { return layers_; }
+  // Index in layer_names(), or nullopt.
+  std::optional<std::size_t> layer_index(const std::string& layer) const;
+  // A numeric attribute of the module (e.g. a log-mel model's "sample_rate"); throws Error.
+  double number_attr(const std::string& attr) const;
+
+  // Runs the network far enough to produce every name in `taps` and returns those. When the
+  // file exposes its body as submodules (checked at load), a shallow request stops early.
+  Activations forward(const torch::Tensor& x, const std::vector<std::string>& taps) const;
+  // Whether forward() can stop before the end of the network.
+  bool can_stop_early() const { return prefix_ != nullptr; }
+
+ private:
+  Model() = default;
+  torch::jit::Module module_;
+  std::shared_ptr<const detail::Prefix> prefix_;
+  std::string name_, path_;
+  ModelKind kind_ = ModelKind::Image;
+  torch::Device device_ = torch::kCPU;
+  std::vector<std::string> layer_names_, default_layers_, labels_;
+  std::vector<LayerInfo> layers_;
+};
+
+// --- Finding model files ---------------------------------------------------------------------
+// Folders searched for NAME.pt: each entry of $AVDREAM_MODEL_PATH (':'-separated), then the
+// project's models/ folder (compiled in), then models/ beside the executable's folder.
+std::vector<std::string> model_search_path();
+
+// A path that exists is returned as is; otherwise NAME (with or without .pt) is looked up on
+// the search path. Throws UsageError listing the models it can see.
+std::string resolve_model(const std::string& name_or_path);
+
+struct ModelFile {
+  std::string name;
+  std::string path;
+};
+// Every *.pt on the search path (first one wins for a repeated name), sorted by name.
+std::vector<ModelFile> find_models();
+
+}  // namespace avdream

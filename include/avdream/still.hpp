@@ -1,0 +1,47 @@
+#pragma once
+// The still-image job: read a picture, dream it, write it. The CLI's `avdream photo.jpg -o
+// dream.png` is this function; the video path reuses make_objective().
+#include <avdream/dream.hpp>
+#include <avdream/model.hpp>
+#include <avdream/objective.hpp>
+
+#include <string>
+#include <vector>
+
+namespace avdream {
+
+// What to dream of, as a user states it. Empty fields fall back to the model's defaults.
+struct DreamTargets {
+  std::string layers;                // --layers syntax; empty: the model's default_layers
+  std::vector<std::string> classes;  // --class: labels or indices; alone, they replace layers
+  std::vector<std::string> guides;   // --guide image paths: the layer terms become guided
+  double class_weight = 1.0;
+};
+
+// Builds the objective for `targets` on `model`, checking every name (UsageError) and reading
+// the guide images (Error when unreadable).
+Objective make_objective(const Model& model, const DreamTargets& targets);
+
+struct StillJob {
+  std::string model = "imagenet_mobilenet_v2";  // name on the search path, or a file
+  DreamTargets targets;
+  DreamParams params = default_dream_params();
+  torch::Device device = torch::kCPU;
+};
+
+struct StillReport {
+  std::string model_path;
+  int64_t width = 0, height = 0;  // of the picture
+  double score_before = 0.0;      // objective at working size, input and output
+  double score_after = 0.0;
+  double seconds = 0.0;
+};
+
+// Dreams the picture at `input` into `output` (format from its extension, same size).
+// Checks everything it can before the long work; never leaves a partial output file.
+StillReport dream_still(const std::string& input,
+                        const std::string& output,
+                        const StillJob& job,
+                        const DreamProgressFn& progress = {});
+
+}  // namespace avdream

@@ -1,0 +1,115 @@
+// avdream: the command-line tool. Parses options, calls the engine, prints. Nothing else.
+#include <avdream/avdream.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <unistd.h>
+
+#include "options.hpp"
+
+namespace avdream::cli {
+namespace {
+
+std::string clock_time(double seconds) {
+  const int s = static_cast<int>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
+  return buf;
+}
+
+// One progress line, rewritten in place on a terminal; nothing when stderr is not a terminal.
+DreamProgressFn progress_line(bool enabled) {
+  if (!enabled || !::isatty(STDERR_FILENO)) return {};
+  const auto start = std::chrono::steady_clock::now();
+  return [start](const DreamProgress& p) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = p.steps_done / std::max(elapsed, 1e-9);
+    const double eta = (p.steps_total - p.steps_done) / std::max(rate, 1e-9);
+    std::fprintf(stderr, "\roctave %d/%d  step %d/%d  %.1f steps/s  ETA %s   ", p.octave + 1, p.octaves,
+                 p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
+    if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
+    return true;
+  };
+}
+
+int list_models() {
+  const auto files = find_models();
+  if (files.empty()) {
+    std::cout << "no models found; searched: " << join_names(model_search_path()) << "\n";
+    return 1;
+  }
+  std::cout << std::left << std::setw(28) << "name" << std::setw(8) << "kind" << std::setw(9) << "classes"
+            << std::setw(8) << "layers" << "default layers / path\n";
+  for (const auto& f : files) {
+    try {
+      const auto m = Model::load(f.path);
+      std::cout << std::setw(28) << m.name() << std::setw(8) << to_string(m.kind()) << std::setw(9)
+                << m.labels().size() << std::setw(8) << m.layer_names().size() << join_names(m.default_layers())
+                << "  " << f.path << "\n";
+    } catch (const Error& e) {
+      std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
+    }
+  }
+  return 0;
+}
+
+int list_layers(const Options& o) {
+  const auto m = Model::load(resolve_model(o.job.model));
+  std::cout << m.name() << " (" << to_string(m.kind()) << ", " << m.labels().size() << " classes"
+            << (m.can_stop_early() ? ", shallow layers stop the forward pass early" : "") << ")\n";
+  std::cout << std::left << std::setw(12) << "layer" << std::setw(10) << "channels" << "stride\n";
+  for (const auto& l : m.layers()) {
+    const bool is_default =
+        std::find(m.default_layers().begin(), m.default_layers().end(), l.name) != m.default_layers().end();
+    std::cout << std::setw(12) << l.name << std::setw(10) << l.channels << l.stride << (is_default ? "  (default)" : "")
+              << "\n";
+  }
+  return 0;
+}
+
+int dream_picture(const Options& o) {
+  StillJob job = o.job;
+  job.device = parse_device(o.device);
+  const auto report = dream_still(o.input, o.output, job, progress_line(!o.quiet));
+  if (!o.quiet) {
+    std::cout << "dreamed " << o.input << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
+              << std::fixed << std::setprecision(1) << report.seconds << " s";
+    if (o.verbose)
+      std::cout << ", objective " << std::setprecision(3) << report.score_before << " -> " << report.score_after
+                << ", model " << report.model_path;
+    std::cout << ")\n";
+  }
+  return 0;
+}
+
+int run(const Options& o) {
+  configure_runtime(o.threads);
+  switch (o.command) {
+    case Command::ListModels: return list_models();
+    case Command::ListLayers: return list_layers(o);
+    case Command::Dream: return dream_picture(o);
+  }
+  return 1;
+}
+
+}  // namespace
+}  // namespace avdream::cli
+
+int main(int argc, char** argv) {
+  using namespace avdream;
+  cli::Options options;
+  if (const auto code = cli::parse_options(argc, argv, options)) return *code;
+  try {
+    return cli::run(options);
+  } catch (const UsageError& e) {
+    std::cerr << "avdream: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    // LibTorch errors carry a C++ backtrace after the first line: the user needs only the line.
+    const std::string what = e.what();
+    std::cerr << "avdream: " << what.substr(0, what.find('\n')) << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,69 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace avdream::cli {
+
+std::optional<int> parse_options(int argc, char** argv, Options& o) {
+  CLI::App app{"avdream: DeepDream for pictures (video and sound to come).\n"
+               "  avdream photo.jpg -o dream.png [options]\n"
+               "  avdream models                 list the models on the search path\n"
+               "  avdream layers [--model NAME]  list a model's layers"};
+  app.fallthrough();  // options like --model also work after a subcommand
+  auto* models = app.add_subcommand("models", "List the models found on the search path");
+  auto* layers = app.add_subcommand("layers", "List a model's layers: channels and stride");
+  app.require_subcommand(0, 1);
+
+  auto& p = o.job.params;
+  auto& t = o.job.targets;
+  app.add_option("input", o.input, "Picture to dream (jpg, png, bmp, webp, tiff...)");
+  app.add_option("-o,--output", o.output, "Output file; its extension picks the format");
+  app.add_option("--model", o.job.model, "Model name on the search path, or a .pt file")->capture_default_str();
+  app.add_option("--layers", t.layers,
+                 "Layers to dream, e.g. block_9,block_12:0.5 (weight) or block_12#37 (one channel); "
+                 "default: the model's default layers");
+  app.add_option("--class", t.classes, "Class to dream of: a label (case-insensitive) or an index; repeatable");
+  app.add_option("--guide", t.guides, "Guide picture: dream toward what the layers see in it; repeatable");
+  app.add_option("--octaves", p.octaves, "Octave pyramid levels")->capture_default_str();
+  app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")->capture_default_str();
+  app.add_option("--iterations", p.iterations, "Gradient steps per octave")->capture_default_str();
+  app.add_option("--step", p.step, "Step size (pixel units in [0,1], gradient normalized)")->capture_default_str();
+  app.add_option("--jitter", p.jitter, "Random shift per step, pixels")->capture_default_str();
+  app.add_option("--max-size", p.max_size, "Longest side the dream runs at; 0 = full resolution")->capture_default_str();
+  app.add_option("--tile", p.tile_size, "Largest tile for gradients (bounds memory)")->capture_default_str();
+  app.add_option("--seed", p.seed, "Random seed: same seed, same result")->capture_default_str();
+  app.add_option("--threads", o.threads, "Compute threads; 0 = all cores")->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_flag("-q,--quiet", o.quiet, "No progress or summary");
+  app.add_flag("-v,--verbose", o.verbose, "More detail about what runs");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "avdream: " << e.what() << " (see avdream --help)\n";
+    return 2;
+  }
+  if (*models) {
+    o.command = Command::ListModels;
+  } else if (*layers) {
+    o.command = Command::ListLayers;
+  } else {
+    o.command = Command::Dream;
+    if (o.input.empty()) {
+      std::cerr << "avdream: no input given (see avdream --help)\n";
+      return 2;
+    }
+    if (o.output.empty()) {
+      const std::filesystem::path in(o.input);
+      o.output = in.stem().string() + "_dream" + in.extension().string();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace avdream::cli

@@ -1,0 +1,113 @@
+// The DeepDream optimizer: octave pyramid, jitter, normalized gradient ascent, detail re-injection.
+#include <avdream/dream.hpp>
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+namespace avdream {
+namespace {
+
+constexpr int64_t kMinSide = 64;  // the networks need at least this many pixels per side
+
+struct Size {
+  int64_t h, w;
+  bool operator==(const Size& o) const { return h == o.h && w == o.w; }
+};
+
+// The size the dream runs at: longest side capped by max_size, shortest side at least kMinSide.
+Size working_size(int64_t h, int64_t w, int max_size) {
+  double s = (max_size > 0 && std::max(h, w) > max_size) ? double(max_size) / std::max(h, w) : 1.0;
+  if (std::min(h, w) * s < kMinSide) s = double(kMinSide) / std::min(h, w);
+  if (s == 1.0) return {h, w};
+  return {std::max<int64_t>(kMinSide, std::lround(h * s)), std::max<int64_t>(kMinSide, std::lround(w * s))};
+}
+
+// Octave sizes, smallest first; levels that would fall under kMinSide are dropped.
+std::vector<Size> octave_sizes(Size base, const DreamParams& p) {
+  std::vector<Size> sizes{base};
+  for (int k = 1; k < p.octaves; ++k) {
+    const double f = std::pow(p.octave_scale, k);
+    const Size s{std::lround(base.h / f), std::lround(base.w / f)};
+    if (std::min(s.h, s.w) < kMinSide) break;
+    sizes.push_back(s);
+  }
+  std::reverse(sizes.begin(), sizes.end());
+  return sizes;
+}
+
+torch::Tensor resized(const torch::Tensor& t, Size s) {
+  return (t.size(-2) == s.h && t.size(-1) == s.w) ? t : resize(t, s.h, s.w);
+}
+
+}  // namespace
+
+DreamParams default_dream_params() { return DreamParams{}; }
+
+void check_dream_params(const DreamParams& p) {
+  if (p.octaves < 1) throw UsageError("--octaves must be 1 or more (got " + std::to_string(p.octaves) + ")");
+  if (!(p.octave_scale > 1.0 && p.octave_scale <= 4.0))
+    throw UsageError("--octave-scale must be in (1, 4] (got " + std::to_string(p.octave_scale) + ")");
+  if (p.iterations < 0) throw UsageError("--iterations must be 0 or more (got " + std::to_string(p.iterations) + ")");
+  if (!(p.step > 0.0 && p.step <= 1.0)) throw UsageError("--step must be in (0, 1] (got " + std::to_string(p.step) + ")");
+  if (p.jitter < 0) throw UsageError("--jitter must be 0 or more (got " + std::to_string(p.jitter) + ")");
+  if (p.max_size != 0 && p.max_size < kMinSide)
+    throw UsageError("--max-size must be 0 (full size) or at least " + std::to_string(kMinSide));
+  if (p.tile_size < 2 * kMinSide) throw UsageError("tile size must be at least " + std::to_string(2 * kMinSide));
+}
+
+torch::Tensor dream(const Model& model,
+                    const Objective& objective,
+                    const torch::Tensor& image,
+                    const DreamParams& params,
+                    const DreamProgressFn& progress) {
+  check_dream_params(params);
+  if (image.dim() != 3 || image.size(0) != 3) throw Error("dream() expects a [3,H,W] RGB tensor");
+  torch::NoGradGuard no_grad;  // only objective_gradient() builds a graph, around its own leaf
+  const auto original = image.to(model.device(), torch::kFloat);
+  const Size full{original.size(1), original.size(2)};
+  const Size work = working_size(full.h, full.w, params.max_size);
+  const auto base = resized(original, work);
+  const auto sizes = octave_sizes(work, params);
+
+  std::mt19937_64 rng(params.seed);
+  auto uniform = [&rng](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  DreamProgress state;
+  state.octaves = static_cast<int>(sizes.size());
+  state.steps_total = state.octaves * params.iterations;
+
+  torch::Tensor detail;  // dreamed minus original, at the current octave's size
+  for (std::size_t o = 0; o < sizes.size(); ++o) {
+    const Size s = sizes[o];
+    const auto octave_base = resized(base, s);
+    detail = detail.defined() ? resized(detail, s) : torch::zeros_like(octave_base);
+    auto img = (octave_base + detail).clamp(0.0, 1.0).unsqueeze(0);
+    // Tiled levels roll by anything (the tile seams land somewhere new each step); a single
+    // tile rolls by the jitter.
+    const bool tiled = std::max(s.h, s.w) > params.tile_size;
+    state.octave = static_cast<int>(o);
+    for (int i = 0; i < params.iterations; ++i) {
+      const int64_t sx = tiled ? uniform(0, s.w - 1) : uniform(-params.jitter, params.jitter);
+      const int64_t sy = tiled ? uniform(0, s.h - 1) : uniform(-params.jitter, params.jitter);
+      const auto g = objective_gradient(model, objective, img, params.tile_size, sx, sy, &state.score);
+      img.add_(g * (params.step / (g.abs().mean().item<double>() + 1e-8))).clamp_(0.0, 1.0);
+      ++state.steps_done;
+      if (progress && !progress(state)) throw Cancelled();
+    }
+    detail = img[0] - octave_base;
+  }
+  if (work == full) return (base + detail).clamp(0.0, 1.0);
+  return (original + resized(detail, full)).clamp(0.0, 1.0);
+}
+
+double score_image(const Model& model, const Objective& objective, const torch::Tensor& image, int max_size) {
+  torch::NoGradGuard no_grad;
+  const auto x = image.to(model.device(), torch::kFloat);
+  const auto input = resized(x, working_size(x.size(1), x.size(2), max_size)).unsqueeze(0);
+  return objective.score(model.forward(input, objective.taps()), input, Region{0, 0, input.size(3), input.size(2)})
+      .item<double>();
+}
+
+}  // namespace avdream

@@ -1,0 +1,131 @@
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/nn/functional/upsampling.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+namespace avdream {
+namespace fs = std::filesystem;
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  auto ext = fs::path(path).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+bool keeps_alpha(const std::string& ext) { return ext == ".png" || ext == ".webp" || ext == ".tif" || ext == ".tiff"; }
+bool keeps_16bit(const std::string& ext) { return ext == ".png" || ext == ".tif" || ext == ".tiff"; }
+
+double full_scale(int depth) {
+  switch (depth) {
+    case CV_8U: return 255.0;
+    case CV_16U: return 65535.0;
+    default: return 1.0;  // float formats are already in [0,1]
+  }
+}
+
+// Any 3-channel BGR Mat -> float RGB [3,H,W] in [0,1].
+torch::Tensor mat_to_tensor(const cv::Mat& bgr) {
+  cv::Mat f;
+  bgr.convertTo(f, CV_32F, 1.0 / full_scale(bgr.depth()));
+  auto t = torch::from_blob(f.data, {f.rows, f.cols, 3}, torch::kFloat).permute({2, 0, 1}).flip(0);
+  return t.clamp(0.0, 1.0).contiguous();  // a copy: f dies here
+}
+
+cv::Mat tensor_to_mat(const torch::Tensor& rgb, int depth) {
+  const double scale = full_scale(depth);
+  auto hwc = (rgb.detach().to(torch::kCPU, torch::kFloat).clamp(0.0, 1.0) * scale).round().flip(0).permute({1, 2, 0}).contiguous();
+  cv::Mat f(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr<float>());
+  cv::Mat out;
+  f.convertTo(out, depth);
+  return out;
+}
+
+}  // namespace
+
+torch::Tensor bgr_to_tensor(const cv::Mat& bgr) { return mat_to_tensor(bgr); }
+cv::Mat tensor_to_bgr(const torch::Tensor& rgb) { return tensor_to_mat(rgb, CV_8U); }
+
+torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width) {
+  namespace F = torch::nn::functional;
+  const bool batched = image.dim() == 4;
+  const auto x = batched ? image : image.unsqueeze(0);
+  const bool shrinking = height < x.size(2) || width < x.size(3);
+  auto out = F::interpolate(x, F::InterpolateFuncOptions()
+                                   .size(std::vector<int64_t>{height, width})
+                                   .mode(torch::kBilinear)
+                                   .align_corners(false)
+                                   .antialias(shrinking));
+  return batched ? out : out.squeeze(0);
+}
+
+Picture load_picture(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error("input '" + path + "' not found");
+  if (fs::is_directory(path, ec)) throw Error("input '" + path + "' is a folder, not a picture");
+  if (fs::file_size(path, ec) == 0) throw Error("input '" + path + "' is empty (0 bytes)");
+  cv::Mat raw;
+  try {
+    raw = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception&) {
+  }
+  if (raw.empty()) throw Error("cannot read '" + path + "': not a picture, or damaged");
+  Picture pic;
+  pic.bit_depth = raw.depth() == CV_16U ? 16 : 8;
+  if (raw.channels() == 4) {
+    cv::Mat bgr, alpha;
+    cv::cvtColor(raw, bgr, cv::COLOR_BGRA2BGR);
+    cv::extractChannel(raw, alpha, 3);
+    alpha.convertTo(pic.alpha, CV_32F, 1.0 / full_scale(raw.depth()));
+    pic.rgb = mat_to_tensor(bgr);
+    return pic;
+  }
+  // Read again as colour: this applies the EXIF orientation and expands grey to BGR.
+  const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
+  if (bgr.empty()) throw Error("cannot read '" + path + "': not a picture, or damaged");
+  pic.rgb = mat_to_tensor(bgr);
+  return pic;
+}
+
+void check_picture_output(const std::string& path) {
+  if (!cv::haveImageWriter(path))
+    throw UsageError("cannot write pictures of type '" + fs::path(path).extension().string() + "' ('" + path +
+                     "'); use .png, .jpg, .webp, .tif or .bmp");
+}
+
+void save_picture(const Picture& picture, const std::string& path) {
+  check_picture_output(path);
+  const auto ext = lower_extension(path);
+  const int depth = picture.bit_depth == 16 && keeps_16bit(ext) ? CV_16U : CV_8U;
+  cv::Mat out = tensor_to_mat(picture.rgb, depth);
+  if (!picture.alpha.empty() && keeps_alpha(ext)) {
+    cv::Mat a;
+    picture.alpha.convertTo(a, depth, full_scale(depth));
+    cv::Mat bgra;
+    cv::merge(std::vector<cv::Mat>{out, a}, bgra);
+    out = bgra;
+  }
+  // Same folder, same extension (it picks the encoder), hidden while incomplete.
+  const fs::path target(path);
+  const fs::path temp = target.parent_path() /
+                        ("." + target.stem().string() + ".partial-" + std::to_string(::getpid()) + target.extension().string());
+  bool ok = false;
+  try {
+    ok = cv::imwrite(temp.string(), out);
+  } catch (const cv::Exception&) {
+  }
+  std::error_code ec;
+  if (ok) fs::rename(temp, target, ec);
+  if (!ok || ec) {
+    const std::string why = ok ? ": " + ec.message() : "";
+    fs::remove(temp, ec);
+    throw Error("cannot write '" + path + "'" + why);
+  }
+}
+
+}  // namespace avdream

@@ -1,0 +1,72 @@
+// Finding model files by name on the search path.
+#include <avdream/error.hpp>
+#include <avdream/model.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+namespace avdream {
+namespace fs = std::filesystem;
+namespace {
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+}  // namespace
+
+std::vector<std::string> model_search_path() {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("AVDREAM_MODEL_PATH")) {
+    std::stringstream ss(env);
+    for (std::string dir; std::getline(ss, dir, ':');)
+      if (!dir.empty()) dirs.push_back(dir);
+  }
+  dirs.push_back(AVDREAM_MODELS_DIR);
+  if (const auto exe = executable_dir(); !exe.empty()) {
+    dirs.push_back((exe / "models").string());
+    dirs.push_back((exe.parent_path() / "models").string());
+  }
+  return dirs;
+}
+
+std::vector<ModelFile> find_models() {
+  std::vector<ModelFile> found;
+  std::set<std::string> seen;
+  for (const auto& dir : model_search_path()) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".pt") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      if (seen.insert(f.stem().string()).second) found.push_back({f.stem().string(), f.string()});
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return found;
+}
+
+std::string resolve_model(const std::string& name_or_path) {
+  if (fs::is_regular_file(name_or_path)) return name_or_path;
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos;
+  if (looks_like_path) throw Error("model file '" + name_or_path + "' not found");
+  std::string name = name_or_path;
+  if (fs::path(name).extension() == ".pt") name = fs::path(name).stem().string();
+  std::vector<std::string> names;
+  for (const auto& m : find_models()) {
+    if (m.name == name) return m.path;
+    names.push_back(m.name);
+  }
+  std::string msg = "unknown model '" + name_or_path + "'; ";
+  msg += names.empty() ? "no models found on the search path (" + join_names(model_search_path()) +
+                             "): run scripts/get-models.sh or set AVDREAM_MODEL_PATH"
+                       : "available: " + join_names(names);
+  throw UsageError(msg);
+}
+
+}  // namespace avdream

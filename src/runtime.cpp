@@ -1,0 +1,36 @@
+#include <avdream/error.hpp>
+#include <avdream/runtime.hpp>
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <opencv2/core/utility.hpp>
+#include <torch/cuda.h>
+
+#include <thread>
+
+namespace avdream {
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available())
+      throw UsageError("--device " + name +
+                       ": CUDA is not available (this LibTorch has no CUDA support or sees no GPU)");
+    try {
+      return torch::Device(name);
+    } catch (const std::exception&) {
+      throw UsageError("--device " + name + ": expected cuda or cuda:N");
+    }
+  }
+  throw UsageError("--device " + name + ": expected cpu, cuda or cuda:N");
+}
+
+void configure_runtime(int threads) {
+  if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(n);
+  cv::setNumThreads(n);
+  at::globalContext().setFlushDenormal(true);
+}
+
+}  // namespace avdream

@@ -1,0 +1,61 @@
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+#include <avdream/labels.hpp>
+#include <avdream/still.hpp>
+
+#include <chrono>
+
+namespace avdream {
+
+Objective make_objective(const Model& model, const DreamTargets& targets) {
+  Objective obj;
+  // Classes alone replace the layers; with --layers (or guides) given too, both are dreamed.
+  const bool use_layers = !targets.layers.empty() || !targets.guides.empty() || targets.classes.empty();
+  if (use_layers) {
+    std::vector<LayerTarget> layers;
+    if (targets.layers.empty()) {
+      for (const auto& l : model.default_layers()) layers.push_back({l, -1, 1.0});
+    } else {
+      layers = parse_layer_targets(targets.layers);
+    }
+    check_layer_targets(model, layers);
+    std::vector<torch::Tensor> guides;
+    for (const auto& path : targets.guides) guides.push_back(load_picture(path).rgb);
+    for (const auto& t : layers)
+      obj.terms.push_back(guides.empty() ? activation_term(t) : guide_term(t, guide_features(model, guides, t.layer)));
+  }
+  for (const auto& name : targets.classes) {
+    const auto index = find_label(model.labels(), name);
+    obj.terms.push_back(class_term(static_cast<int64_t>(index), targets.class_weight, model.labels()[index]));
+  }
+  return obj;
+}
+
+StillReport dream_still(const std::string& input,
+                        const std::string& output,
+                        const StillJob& job,
+                        const DreamProgressFn& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  // Everything that can be refused is refused before the long work starts.
+  check_dream_params(job.params);
+  check_picture_output(output);
+  const auto model_path = resolve_model(job.model);
+  auto picture = load_picture(input);
+  const auto model = Model::load(model_path, job.device);
+  if (model.kind() != ModelKind::Image)
+    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; pictures need an image model");
+  const auto objective = make_objective(model, job.targets);
+
+  StillReport report;
+  report.model_path = model_path;
+  report.height = picture.rgb.size(1);
+  report.width = picture.rgb.size(2);
+  report.score_before = score_image(model, objective, picture.rgb, job.params.max_size);
+  picture.rgb = dream(model, objective, picture.rgb, job.params, progress).cpu();
+  report.score_after = score_image(model, objective, picture.rgb, job.params.max_size);
+  save_picture(picture, output);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace avdream
