@@ -6,6 +6,8 @@
 #include <opencv2/core/utility.hpp>
 #include <torch/cuda.h>
 
+#include <malloc.h>
+
 #include <thread>
 
 namespace avdream {
@@ -31,6 +33,12 @@ void configure_runtime(int threads) {
   at::set_num_threads(n);
   cv::setNumThreads(n);
   at::globalContext().setFlushDenormal(true);
+  // A dream step allocates and frees the same large activation buffers every step. glibc hands
+  // blocks over its mmap threshold back to the kernel on free, so each step page-faults its
+  // activations in again (measured: 3x the minor faults, 2-3x slower steps at 640x360). Keep
+  // them in the heap for reuse instead.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 }  // namespace avdream

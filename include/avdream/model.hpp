@@ -60,6 +60,12 @@ class Model {
   Activations forward(const torch::Tensor& x, const std::vector<std::string>& taps) const;
   // Whether forward() can stop before the end of the network.
   bool can_stop_early() const { return prefix_ != nullptr; }
+  // The same model, always running the whole network (for comparisons and tests).
+  Model without_early_stop() const {
+    Model m = *this;
+    m.prefix_ = nullptr;
+    return m;
+  }
 
  private:
   Model() = default;

@@ -11,7 +11,8 @@ namespace avdream {
 torch::Device parse_device(const std::string& name);
 
 // Sets the intra-op thread count of LibTorch and OpenCV (0 = every core), flushes denormals
-// (gradients of a dream reach tiny values that would otherwise run on the slow path).
+// (gradients of a dream reach tiny values that would otherwise run on the slow path) and keeps
+// freed tensor memory in the process for reuse (see runtime.cpp).
 void configure_runtime(int threads);
 
 }  // namespace avdream
