@@ -7,6 +7,8 @@
 #include <cmath>
 #include <random>
 
+#include "tiles.hpp"
+
 namespace avdream {
 namespace {
 
@@ -102,12 +104,20 @@ torch::Tensor dream(const Model& model,
   return (original + resized(detail, full)).clamp(0.0, 1.0);
 }
 
-double score_image(const Model& model, const Objective& objective, const torch::Tensor& image, int max_size) {
+double score_image(const Model& model, const Objective& objective, const torch::Tensor& image, const DreamParams& params) {
   torch::NoGradGuard no_grad;
   const auto x = image.to(model.device(), torch::kFloat);
-  const auto input = resized(x, working_size(x.size(1), x.size(2), max_size)).unsqueeze(0);
-  return objective.score(model.forward(input, objective.taps()), input, Region{0, 0, input.size(3), input.size(2)})
-      .item<double>();
+  const auto input = resized(x, working_size(x.size(1), x.size(2), params.max_size)).unsqueeze(0);
+  const int64_t h = input.size(2), w = input.size(3);
+  // Tiled like the gradient, so a full-resolution score fits in memory; terms are means, so
+  // tiles are weighted by area.
+  double total = 0.0;
+  for (const auto& t : detail::tile_grid(h, w, params.tile_size)) {
+    const auto tile = input.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
+    const auto s = objective.score(model.forward(tile, objective.taps()), tile, Region{t.x0, t.y0, w, h});
+    total += s.item<double>() * t.area() / double(h * w);
+  }
+  return total;
 }
 
 }  // namespace avdream

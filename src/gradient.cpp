@@ -3,12 +3,9 @@
 
 #include <torch/autograd.h>
 
+#include "tiles.hpp"
+
 namespace avdream {
-namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-}  // namespace
 
 torch::Tensor objective_gradient(const Model& model,
                                  const Objective& objective,
@@ -22,19 +19,13 @@ torch::Tensor objective_gradient(const Model& model,
   const int64_t height = image.size(2), width = image.size(3);
   const auto rolled = image.detach().roll({shift_y, shift_x}, {2, 3});
   auto grad = torch::empty_like(rolled);
-  // Equal tiles, none larger than tile_size: the last one is never a sliver.
-  const int64_t tile_h = ceil_div(height, ceil_div(height, tile_size));
-  const int64_t tile_w = ceil_div(width, ceil_div(width, tile_size));
   double total = 0.0;
-  for (int64_t y0 = 0; y0 < height; y0 += tile_h) {
-    for (int64_t x0 = 0; x0 < width; x0 += tile_w) {
-      const int64_t y1 = std::min(height, y0 + tile_h), x1 = std::min(width, x0 + tile_w);
-      auto tile = rolled.slice(2, y0, y1).slice(3, x0, x1).contiguous().requires_grad_(true);
-      const Region region{x0, y0, width, height, shift_x, shift_y};
-      const auto s = objective.score(model.forward(tile, taps), tile, region);
-      grad.slice(2, y0, y1).slice(3, x0, x1).copy_(torch::autograd::grad({s}, {tile})[0]);
-      total += s.item<double>();
-    }
+  for (const auto& t : detail::tile_grid(height, width, tile_size)) {
+    auto tile = rolled.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous().requires_grad_(true);
+    const Region region{t.x0, t.y0, width, height, shift_x, shift_y};
+    const auto s = objective.score(model.forward(tile, taps), tile, region);
+    grad.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).copy_(torch::autograd::grad({s}, {tile})[0]);
+    total += s.item<double>();
   }
   if (score) *score = total;
   return grad.roll({-shift_y, -shift_x}, {2, 3});

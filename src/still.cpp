@@ -50,9 +50,9 @@ StillReport dream_still(const std::string& input,
   report.model_path = model_path;
   report.height = picture.rgb.size(1);
   report.width = picture.rgb.size(2);
-  report.score_before = score_image(model, objective, picture.rgb, job.params.max_size);
+  report.score_before = score_image(model, objective, picture.rgb, job.params);
   picture.rgb = dream(model, objective, picture.rgb, job.params, progress).cpu();
-  report.score_after = score_image(model, objective, picture.rgb, job.params.max_size);
+  report.score_after = score_image(model, objective, picture.rgb, job.params);
   save_picture(picture, output);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -55,11 +55,12 @@ torch::Tensor dream(const Model& model,
                     const DreamParams& params,
                     const DreamProgressFn& progress = {});
 
-// The objective's value for `image` at working size, without gradients (for reports and tests).
+// The objective's value for `image` at the size params.max_size gives, without gradients,
+// tile by tile (for reports and tests).
 double score_image(const Model& model,
                    const Objective& objective,
                    const torch::Tensor& image,
-                   int max_size);
+                   const DreamParams& params);
 
 // One gradient of the objective with respect to `image` ([1,3,H,W]), computed in tiles of at
 // most tile_size with the image rolled by (shift_x, shift_y) first (and the gradient rolled back).

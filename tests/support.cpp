@@ -1,0 +1,70 @@
+#include "support.hpp"
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace avdream::test {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("avdream-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+RunResult run_command(const std::string& command_line) {
+  TempDir io;
+  const auto out = io / "out", err = io / "err";
+  RunResult r;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string cmd = command_line + " </dev/null >'" + out.string() + "' 2>'" + err.string() + "'";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  ::wait4(pid, &status, 0, &usage);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.max_rss_kb = usage.ru_maxrss;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+RunResult run_avdream(const std::vector<std::string>& args) {
+  std::string cmd = "exec '" + avdream_binary().string() + "'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  return run_command(cmd);
+}
+
+const Model& default_model() {
+  static const Model model = Model::load(resolve_model("imagenet_mobilenet_v2"));
+  return model;
+}
+
+int line_count(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n + (!text.empty() && text.back() != '\n');
+}
+
+}  // namespace avdream::test

@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the tests: where things are, temporary folders, running the real CLI.
+#include <avdream/avdream.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+namespace avdream::test {
+
+namespace fs = std::filesystem;
+
+// ../shared beside the checkout (models and sample media; never committed).
+inline fs::path shared_dir() { return AVDREAM_SHARED_DIR; }
+inline fs::path sample_image(const std::string& name) { return shared_dir() / "samples" / "images" / name; }
+inline fs::path avdream_binary() { return AVDREAM_BINARY; }
+inline fs::path source_dir() { return AVDREAM_SOURCE_DIR; }
+
+// A fresh folder removed at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+  long max_rss_kb = 0;  // peak resident memory of the child
+};
+// Runs a shell command line, capturing stdout and stderr; stdin is /dev/null.
+RunResult run_command(const std::string& command_line);
+// Runs build/avdream with these arguments (each single-quoted for the shell).
+RunResult run_avdream(const std::vector<std::string>& args);
+
+// The shared default model, loaded once per test binary.
+const Model& default_model();
+
+// Number of lines in a text (a trailing newline does not start a new one).
+int line_count(const std::string& text);
+
+}  // namespace avdream::test
