@@ -159,10 +159,13 @@ TEST(Dream, ClassTargetRaisesThatClassScore) {
   DreamTargets t;
   t.classes = {"golden retriever"};
   const auto obj = make_objective(m, t);
-  ASSERT_EQ(obj.terms.size(), 1u) << "a class alone replaces the default layers";
+  ASSERT_EQ(obj.terms.size(), 3u) << "the class joins the default layers";
+  EXPECT_EQ(obj.terms[2].name, "class golden retriever");
+  Objective class_only;
+  class_only.terms = {obj.terms[2]};
   const auto in = photo("eagle.jpg", 224, 148);
   const auto out = dream(m, obj, in, quick(2, 5));
-  EXPECT_GT(score_image(m, obj, out, full_size()), score_image(m, obj, in, full_size()) + 5.0);
+  EXPECT_GT(score_image(m, class_only, out, full_size()), score_image(m, class_only, in, full_size()) + 5.0);
 }
 
 TEST(Dream, GuideImagePullsTheDreamTowardIt) {

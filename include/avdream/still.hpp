@@ -13,7 +13,7 @@ namespace avdream {
 // What to dream of, as a user states it. Empty fields fall back to the model's defaults.
 struct DreamTargets {
   std::string layers;                // --layers syntax; empty: the model's default_layers
-  std::vector<std::string> classes;  // --class: labels or indices; alone, they replace layers
+  std::vector<std::string> classes;  // --class: labels or indices, added to the layer terms
   std::vector<std::string> guides;   // --guide image paths: the layer terms become guided
   double class_weight = 1.0;
 };

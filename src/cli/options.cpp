@@ -25,7 +25,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_option("--layers", t.layers,
                  "Layers to dream, e.g. block_9,block_12:0.5 (weight) or block_12#37 (one channel); "
                  "default: the model's default layers");
-  app.add_option("--class", t.classes, "Class to dream of: a label (case-insensitive) or an index; repeatable");
+  app.add_option("--class", t.classes, "Class to steer the dream toward: a label (case-insensitive) or an index; repeatable");
   app.add_option("--guide", t.guides, "Guide picture: dream toward what the layers see in it; repeatable");
   app.add_option("--octaves", p.octaves, "Octave pyramid levels")->capture_default_str();
   app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")->capture_default_str();
