@@ -20,7 +20,7 @@ struct Size {
 };
 
 // The size the dream runs at: longest side capped by max_size, shortest side at least kMinSide.
-Size working_size(int64_t h, int64_t w, int max_size) {
+Size working(int64_t h, int64_t w, int max_size) {
   double s = (max_size > 0 && std::max(h, w) > max_size) ? double(max_size) / std::max(h, w) : 1.0;
   if (std::min(h, w) * s < kMinSide) s = double(kMinSide) / std::min(h, w);
   if (s == 1.0) return {h, w};
@@ -60,19 +60,22 @@ void check_dream_params(const DreamParams& p) {
   if (p.tile_size < 2 * kMinSide) throw UsageError("tile size must be at least " + std::to_string(2 * kMinSide));
 }
 
-torch::Tensor dream(const Model& model,
-                    const Objective& objective,
-                    const torch::Tensor& image,
-                    const DreamParams& params,
-                    const DreamProgressFn& progress) {
+std::pair<int64_t, int64_t> working_size(int64_t height, int64_t width, int max_size) {
+  const Size s = working(height, width, max_size);
+  return {s.h, s.w};
+}
+
+torch::Tensor dream_detail(const Model& model,
+                           const Objective& objective,
+                           const torch::Tensor& base,
+                           const DreamParams& params,
+                           const torch::Tensor& start,
+                           const DreamProgressFn& progress) {
   check_dream_params(params);
-  if (image.dim() != 3 || image.size(0) != 3) throw Error("dream() expects a [3,H,W] RGB tensor");
+  if (base.dim() != 3 || base.size(0) != 3) throw Error("dream_detail() expects a [3,H,W] RGB tensor");
   torch::NoGradGuard no_grad;  // only objective_gradient() builds a graph, around its own leaf
-  const auto original = image.to(model.device(), torch::kFloat);
-  const Size full{original.size(1), original.size(2)};
-  const Size work = working_size(full.h, full.w, params.max_size);
-  const auto base = resized(original, work);
-  const auto sizes = octave_sizes(work, params);
+  const auto work = base.to(model.device(), torch::kFloat);
+  const auto sizes = octave_sizes({work.size(1), work.size(2)}, params);
 
   std::mt19937_64 rng(params.seed);
   auto uniform = [&rng](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
@@ -80,10 +83,10 @@ torch::Tensor dream(const Model& model,
   state.octaves = static_cast<int>(sizes.size());
   state.steps_total = state.octaves * params.iterations;
 
-  torch::Tensor detail;  // dreamed minus original, at the current octave's size
+  torch::Tensor detail = start.defined() ? start.to(work.device(), torch::kFloat) : torch::Tensor();
   for (std::size_t o = 0; o < sizes.size(); ++o) {
     const Size s = sizes[o];
-    const auto octave_base = resized(base, s);
+    const auto octave_base = resized(work, s);
     detail = detail.defined() ? resized(detail, s) : torch::zeros_like(octave_base);
     auto img = (octave_base + detail).clamp(0.0, 1.0).unsqueeze(0);
     // Tiled levels roll by anything (the tile seams land somewhere new each step); a single
@@ -100,14 +103,31 @@ torch::Tensor dream(const Model& model,
     }
     detail = img[0] - octave_base;
   }
-  if (work == full) return (base + detail).clamp(0.0, 1.0);
-  return (original + resized(detail, full)).clamp(0.0, 1.0);
+  return detail;
+}
+
+torch::Tensor add_detail(const torch::Tensor& original, const torch::Tensor& detail) {
+  torch::NoGradGuard no_grad;
+  return (original + resized(detail.to(original.device()), {original.size(-2), original.size(-1)})).clamp(0.0, 1.0);
+}
+
+torch::Tensor dream(const Model& model,
+                    const Objective& objective,
+                    const torch::Tensor& image,
+                    const DreamParams& params,
+                    const DreamProgressFn& progress) {
+  check_dream_params(params);
+  if (image.dim() != 3 || image.size(0) != 3) throw Error("dream() expects a [3,H,W] RGB tensor");
+  torch::NoGradGuard no_grad;
+  const auto original = image.to(model.device(), torch::kFloat);
+  const auto base = resized(original, working(original.size(1), original.size(2), params.max_size));
+  return add_detail(original, dream_detail(model, objective, base, params, {}, progress));
 }
 
 double score_image(const Model& model, const Objective& objective, const torch::Tensor& image, const DreamParams& params) {
   torch::NoGradGuard no_grad;
   const auto x = image.to(model.device(), torch::kFloat);
-  const auto input = resized(x, working_size(x.size(1), x.size(2), params.max_size)).unsqueeze(0);
+  const auto input = resized(x, working(x.size(1), x.size(2), params.max_size)).unsqueeze(0);
   const int64_t h = input.size(2), w = input.size(3);
   // Tiled like the gradient, so a full-resolution score fits in memory; terms are means, so
   // tiles are weighted by area.

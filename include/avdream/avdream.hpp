@@ -20,6 +20,10 @@
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   image.hpp      pictures <-> tensors, atomic writes
 //   still.hpp      the still-picture job
+//   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
+//   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
+//   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
+//   video_job.hpp  the video job: decode | dream | encode threads
 //   runtime.hpp    device and threads
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
@@ -30,3 +34,7 @@
 #include <avdream/objective.hpp>
 #include <avdream/runtime.hpp>
 #include <avdream/still.hpp>
+#include <avdream/flow.hpp>
+#include <avdream/media.hpp>
+#include <avdream/video.hpp>
+#include <avdream/video_job.hpp>

@@ -55,6 +55,22 @@ torch::Tensor dream(const Model& model,
                     const DreamParams& params,
                     const DreamProgressFn& progress = {});
 
+// The size (height, width) a dream of an h x w picture runs at under max_size.
+std::pair<int64_t, int64_t> working_size(int64_t height, int64_t width, int max_size);
+
+// Steps 2-3 alone, on `base` already at working size; returns the dream detail (dreamed minus
+// base, same shape). `start` is detail to begin from (a warm start: the previous video frame's
+// dream warped onto this one), scaled to the smallest octave; undefined starts from nothing.
+torch::Tensor dream_detail(const Model& model,
+                           const Objective& objective,
+                           const torch::Tensor& base,
+                           const DreamParams& params,
+                           const torch::Tensor& start = {},
+                           const DreamProgressFn& progress = {});
+
+// Step 4: the detail upscaled onto the full-resolution original, clamped to [0,1].
+torch::Tensor add_detail(const torch::Tensor& original, const torch::Tensor& detail);
+
 // The objective's value for `image` at the size params.max_size gives, without gradients,
 // tile by tile (for reports and tests).
 double score_image(const Model& model,

@@ -1,8 +1,15 @@
 // avdream: the command-line tool. Parses options, calls the engine, prints. Nothing else.
 #include <avdream/avdream.hpp>
 
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <unistd.h>
@@ -19,19 +26,50 @@ std::string clock_time(double seconds) {
   return buf;
 }
 
-// One progress line, rewritten in place on a terminal; nothing when stderr is not a terminal.
-DreamProgressFn progress_line(bool enabled) {
-  if (!enabled || !::isatty(STDERR_FILENO)) return {};
+// Ctrl-C and kill ask the work to stop at the next step; the library then removes its
+// temporary output, so nothing that looks complete is left behind.
+std::atomic<bool> g_stop{false};
+extern "C" void request_stop(int) { g_stop = true; }
+
+// Progress on one line, rewritten in place on a terminal (nothing when stderr is not one, or
+// with -q); every call also answers whether to go on.
+DreamProgressFn dream_progress(bool show) {
+  show = show && ::isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
-  return [start](const DreamProgress& p) {
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = p.steps_done / std::max(elapsed, 1e-9);
-    const double eta = (p.steps_total - p.steps_done) / std::max(rate, 1e-9);
-    std::fprintf(stderr, "\roctave %d/%d  step %d/%d  %.1f steps/s  ETA %s   ", p.octave + 1, p.octaves,
-                 p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
-    if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
-    return true;
+  return [start, show](const DreamProgress& p) {
+    if (show) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = p.steps_done / std::max(elapsed, 1e-9);
+      const double eta = (p.steps_total - p.steps_done) / std::max(rate, 1e-9);
+      std::fprintf(stderr, "\roctave %d/%d  step %d/%d  %.1f steps/s  ETA %s   ", p.octave + 1, p.octaves,
+                   p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
+      if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
+    }
+    return !g_stop;
   };
+}
+
+VideoProgressFn video_progress(bool show) {
+  show = show && ::isatty(STDERR_FILENO);
+  return [show](const VideoProgress& p) {
+    if (show)
+      std::fprintf(stderr, "\rframe %lld/%lld  %.2f fps  ETA %s   ", static_cast<long long>(p.frames_done),
+                   static_cast<long long>(p.frames_total), p.fps, clock_time(p.eta_seconds).c_str());
+    return !g_stop;
+  };
+}
+
+// Pictures go to the still job, everything else to FFmpeg.
+bool is_picture(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* e : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".exr", ".hdr"})
+    if (ext == e) return true;
+  try {
+    return cv::haveImageReader(path);
+  } catch (const cv::Exception&) {
+    return false;
+  }
 }
 
 int list_models() {
@@ -56,7 +94,7 @@ int list_models() {
 }
 
 int list_layers(const Options& o) {
-  const auto m = Model::load(resolve_model(o.job.model));
+  const auto m = Model::load(resolve_model(o.model));
   std::cout << m.name() << " (" << to_string(m.kind()) << ", " << m.labels().size() << " classes"
             << (m.can_stop_early() ? ", shallow layers stop the forward pass early" : "") << ")\n";
   std::cout << std::left << std::setw(12) << "layer" << std::setw(10) << "channels" << "stride\n";
@@ -70,9 +108,7 @@ int list_layers(const Options& o) {
 }
 
 int dream_picture(const Options& o) {
-  StillJob job = o.job;
-  job.device = parse_device(o.device);
-  const auto report = dream_still(o.input, o.output, job, progress_line(!o.quiet));
+  const auto report = dream_still(o.input, o.output, o.still_job(), dream_progress(!o.quiet));
   if (!o.quiet) {
     std::cout << "dreamed " << o.input << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
               << std::fixed << std::setprecision(1) << report.seconds << " s";
@@ -84,12 +120,32 @@ int dream_picture(const Options& o) {
   return 0;
 }
 
+int dream_clip(const Options& o) {
+  const auto report = dream_video(o.input, o.output, o.video_job(), video_progress(!o.quiet));
+  if (::isatty(STDERR_FILENO) && !o.quiet) std::fprintf(stderr, "\n");
+  for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
+  if (!o.quiet)
+    for (const auto& n : report.notes) std::cerr << "avdream: note: " << n << "\n";
+  if (!o.quiet) {
+    std::cout << "dreamed " << o.input << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
+              << report.frames << " frames, " << std::fixed << std::setprecision(1) << report.seconds << " s, "
+              << std::setprecision(2) << report.frames / std::max(report.seconds, 1e-9) << " fps";
+    if (o.verbose)
+      std::cout << "; " << report.cold_frames << " cold frames, " << report.scene_cuts << " scene cuts, network busy "
+                << std::setprecision(0) << 100 * report.dream_seconds / std::max(report.seconds, 1e-9) << "% of the time";
+    std::cout << ")\n";
+  }
+  return 0;
+}
+
 int run(const Options& o) {
   configure_runtime(o.threads);
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
   switch (o.command) {
     case Command::ListModels: return list_models();
     case Command::ListLayers: return list_layers(o);
-    case Command::Dream: return dream_picture(o);
+    case Command::Dream: return is_picture(o.input) ? dream_picture(o) : dream_clip(o);
   }
   return 1;
 }
@@ -106,6 +162,9 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     std::cerr << "avdream: " << e.what() << "\n";
     return 2;
+  } catch (const Cancelled&) {
+    std::cerr << "avdream: stopped; no output written\n";
+    return 130;
   } catch (const std::exception& e) {
     // LibTorch errors carry a C++ backtrace after the first line: the user needs only the line.
     const std::string what = e.what();

@@ -1,0 +1,84 @@
+#pragma once
+// The video dreaming stage: every frame dreamed, each one starting from the previous frame's
+// dream carried along the optical flow, so the dream moves with the picture instead of
+// flickering.
+//
+// Per frame t (at working size):
+//   1. FramePreparer (off the network's thread): the source frame as a tensor, its grey image,
+//      the flows t -> t-1 and t-1 -> t, and the consistency mask between them.
+//   2. VideoDreamer: if the flow holds for most of the frame, the previous frame's dream
+//      detail is warped onto this frame, kept where the mask says the pixel was visible before
+//      (occluded pixels start from the plain source), scaled by `blend`, and a short dream
+//      (`warm_iterations` steps at working size) continues from it. Otherwise (first frame,
+//      scene cut, --no-flow) the full octave dream runs from scratch.
+//   3. The detail is upscaled onto the full-resolution source frame (add_detail).
+#include <avdream/dream.hpp>
+#include <avdream/media.hpp>
+#include <avdream/model.hpp>
+#include <avdream/objective.hpp>
+
+#include <opencv2/core.hpp>
+
+namespace avdream {
+
+struct VideoDreamParams {
+  DreamParams dream;          // the full dream of cold frames (first frame, after a scene cut)
+  int warm_iterations = 5;    // steps, at working size, for a frame that starts warm
+  double blend = 0.9;         // share of the warped previous detail carried into a warm start
+  bool flow = true;           // false: every frame dreamed from scratch (--no-flow)
+  double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share starts cold
+};
+
+// Video defaults: the still defaults at a working size of 480 px, which a 2-core CPU dreams
+// at about a frame per second warm.
+VideoDreamParams default_video_params();
+void check_video_params(const VideoDreamParams& params);
+
+// What the network's thread needs for one frame, prepared on another thread.
+struct PreparedFrame {
+  VideoFrame frame;        // the full-resolution source
+  torch::Tensor base;      // [3,h,w] source at working size, float in [0,1]
+  cv::Mat back_flow;       // working size, t -> t-1 (empty for the first frame)
+  cv::Mat mask;            // consistency of the flows (1 keep, 0 occluded)
+  double consistent = 0;   // share of the frame where the flow holds
+  double flow_seconds = 0;
+};
+
+class FramePreparer {
+ public:
+  FramePreparer(int width, int height, const VideoDreamParams& params);
+  PreparedFrame prepare(VideoFrame frame);
+  void reset();  // the next frame has no predecessor
+
+ private:
+  int64_t work_h_, work_w_;
+  bool flow_;
+  cv::Mat previous_grey_;
+};
+
+struct FrameReport {
+  bool cold = false;       // dreamed from scratch
+  bool scene_cut = false;  // cold because the flow failed
+  double dream_seconds = 0;
+};
+
+class VideoDreamer {
+ public:
+  VideoDreamer(const Model& model, Objective objective, VideoDreamParams params);
+  // The dream detail for this frame at working size ([3,h,w]); add_detail() puts it on the frame.
+  torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
+  void reset();  // forget the previous frame: the next one starts cold
+
+ private:
+  const Model& model_;
+  Objective objective_;
+  VideoDreamParams params_;
+  torch::Tensor previous_detail_;
+  int64_t frames_ = 0;
+};
+
+// [3,h,w] float tensor <-> h x w CV_32FC3 Mat (same channel order).
+cv::Mat tensor_to_mat32(const torch::Tensor& chw);
+torch::Tensor mat32_to_tensor(const cv::Mat& hwc);
+
+}  // namespace avdream

@@ -1,0 +1,52 @@
+#pragma once
+// The video job: `avdream clip.mp4 -o dreamed.mp4`. Three threads joined by bounded queues, so
+// memory stays flat however long the clip and the network never waits on I/O:
+//
+//   decode + flow (FramePreparer) --[queue]--> dream (VideoDreamer, this thread)
+//                                  --[queue]--> detail onto the full frame + encode + mux
+#include <avdream/media.hpp>
+#include <avdream/still.hpp>
+#include <avdream/video.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace avdream {
+
+struct VideoJob {
+  std::string model = "imagenet_mobilenet_v2";
+  DreamTargets targets;
+  VideoDreamParams params = default_video_params();
+  EncodeSettings encode;
+  AudioMode audio = AudioMode::Keep;
+  double start = 0.0;      // seconds into the source
+  double duration = -1.0;  // seconds; < 0: to the end
+  std::string preview;     // contact sheet PNG of source/dream pairs; empty: none
+  torch::Device device = torch::kCPU;
+};
+
+struct VideoProgress {
+  int64_t frames_done = 0, frames_total = 0;  // total is the container's estimate
+  double fps = 0.0, eta_seconds = 0.0;
+};
+// Called after every frame; returning false cancels (dream_video throws Cancelled and leaves no
+// output file).
+using VideoProgressFn = std::function<bool(const VideoProgress&)>;
+
+struct VideoReport {
+  int64_t frames = 0, cold_frames = 0, scene_cuts = 0;
+  int width = 0, height = 0;
+  double seconds = 0.0;        // wall time of the whole job
+  double dream_seconds = 0.0;  // time the network's thread spent dreaming
+  double flow_seconds = 0.0;   // time spent on optical flow (on the decode thread)
+  std::vector<std::string> warnings;  // damaged input
+  std::vector<std::string> notes;     // streams re-encoded or dropped for the container
+};
+
+VideoReport dream_video(const std::string& input,
+                        const std::string& output,
+                        const VideoJob& job,
+                        const VideoProgressFn& progress = {});
+
+}  // namespace avdream

@@ -1,0 +1,62 @@
+#include "ptr.hpp"
+
+#include <avdream/error.hpp>
+
+#include <filesystem>
+
+namespace avdream::av {
+
+FramePtr make_frame() {
+  FramePtr f(av_frame_alloc());
+  if (!f) throw Error("out of memory (av_frame_alloc)");
+  return f;
+}
+
+PacketPtr make_packet() {
+  PacketPtr p(av_packet_alloc());
+  if (!p) throw Error("out of memory (av_packet_alloc)");
+  return p;
+}
+
+std::string error_text(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+
+int check(int code, const std::string& what) {
+  if (code < 0) throw Error(what + ": " + error_text(code));
+  return code;
+}
+
+InputFormatPtr open_input(const std::string& path) {
+  // FFmpeg's own chatter (x264's statistics, probing notes) stays off the user's terminal;
+  // what matters reaches the user as an Error or a warning from the library.
+  static const bool quiet = (av_log_set_level(AV_LOG_ERROR), true);
+  (void)quiet;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error("input '" + path + "' not found");
+  if (std::filesystem::is_directory(path, ec)) throw Error("input '" + path + "' is a folder");
+  if (std::filesystem::file_size(path, ec) == 0) throw Error("input '" + path + "' is empty (0 bytes)");
+  AVFormatContext* raw = nullptr;
+  if (int r = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); r < 0)
+    throw Error("cannot open '" + path + "': not a media file FFmpeg reads (" + error_text(r) + ")");
+  InputFormatPtr fmt(raw);
+  if (int r = avformat_find_stream_info(fmt.get(), nullptr); r < 0)
+    throw Error("cannot read the streams of '" + path + "': " + error_text(r));
+  return fmt;
+}
+
+CodecContextPtr open_decoder(const AVStream* stream, int threads) {
+  const AVCodec* codec = avcodec_find_decoder(stream->codecpar->codec_id);
+  if (!codec) throw Error(std::string("no decoder for codec ") + avcodec_get_name(stream->codecpar->codec_id));
+  CodecContextPtr ctx(avcodec_alloc_context3(codec));
+  if (!ctx) throw Error("out of memory (avcodec_alloc_context3)");
+  check(avcodec_parameters_to_context(ctx.get(), stream->codecpar), "decoder parameters");
+  ctx->pkt_timebase = stream->time_base;
+  ctx->thread_count = threads;
+  check(avcodec_open2(ctx.get(), codec, nullptr), std::string("opening the ") + codec->name + " decoder");
+  return ctx;
+}
+
+}  // namespace avdream::av

@@ -1,0 +1,67 @@
+#pragma once
+// RAII over every libav type avdream uses: one deleter and one alias per type. No av_*_free
+// call appears anywhere else.
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
+#include <memory>
+
+namespace avdream::av {
+
+struct InputFormatDeleter {
+  void operator()(AVFormatContext* p) const { avformat_close_input(&p); }
+};
+struct OutputFormatDeleter {
+  void operator()(AVFormatContext* p) const {
+    if (p && p->pb && !(p->oformat->flags & AVFMT_NOFILE)) avio_closep(&p->pb);
+    avformat_free_context(p);
+  }
+};
+struct CodecContextDeleter {
+  void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
+};
+struct FrameDeleter {
+  void operator()(AVFrame* p) const { av_frame_free(&p); }
+};
+struct PacketDeleter {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct SwsDeleter {
+  void operator()(SwsContext* p) const { sws_freeContext(p); }
+};
+struct SwrDeleter {
+  void operator()(SwrContext* p) const { swr_free(&p); }
+};
+struct AudioFifoDeleter {
+  void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
+};
+
+using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
+using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
+using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
+using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
+using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
+using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
+using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AudioFifoDeleter>;
+
+FramePtr make_frame();
+PacketPtr make_packet();
+
+// Throws avdream::Error "<what>: <FFmpeg's message>" when code < 0; returns code otherwise.
+int check(int code, const std::string& what);
+// FFmpeg's text for an error code.
+std::string error_text(int code);
+
+// Opens a file for demuxing and reads its stream info; Error names the file and the problem.
+InputFormatPtr open_input(const std::string& path);
+
+// A decoder for one stream, opened.
+CodecContextPtr open_decoder(const AVStream* stream, int threads);
+
+}  // namespace avdream::av

@@ -1,0 +1,159 @@
+// VideoReader: demux the best video stream, decode, convert to RGB.
+#include <avdream/error.hpp>
+#include <avdream/media.hpp>
+
+#include <cmath>
+
+#include "ptr.hpp"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+}
+
+namespace avdream {
+
+struct VideoReader::Impl {
+  av::InputFormatPtr fmt;
+  av::CodecContextPtr dec;
+  av::SwsPtr sws;
+  av::PacketPtr packet = av::make_packet();
+  av::FramePtr frame = av::make_frame();
+  AVStream* stream = nullptr;
+  VideoInfo info;
+  std::vector<std::string> warnings;
+  int64_t start_pts = 0, end_pts = INT64_MAX;  // the section, in stream time base
+  int64_t next_index = 0;
+  int64_t last_pts = AV_NOPTS_VALUE;
+  bool draining = false, done = false;
+
+  double seconds(int64_t pts) const { return pts * av_q2d(stream->time_base); }
+
+  void warn(const std::string& what) {
+    if (warnings.size() < 20) warnings.push_back(what);
+  }
+
+  // The next decoded AVFrame, or false at the end of the stream.
+  bool decode_next() {
+    while (true) {
+      const int r = avcodec_receive_frame(dec.get(), frame.get());
+      if (r == 0) return true;
+      if (r == AVERROR_EOF) return false;
+      if (r != AVERROR(EAGAIN)) {
+        warn("decoding failed at frame " + std::to_string(next_index) + ": " + av::error_text(r));
+        continue;
+      }
+      if (draining) return false;
+      const int rr = av_read_frame(fmt.get(), packet.get());
+      if (rr < 0) {
+        if (rr != AVERROR_EOF) warn("reading stopped early: " + av::error_text(rr) + " (truncated or damaged file?)");
+        draining = true;
+        avcodec_send_packet(dec.get(), nullptr);
+        continue;
+      }
+      if (packet->stream_index == stream->index) {
+        if (int s = avcodec_send_packet(dec.get(), packet.get()); s < 0 && s != AVERROR(EAGAIN))
+          warn("damaged packet at " + std::to_string(seconds(packet->pts == AV_NOPTS_VALUE ? 0 : packet->pts)) +
+               " s: " + av::error_text(s));
+      }
+      av_packet_unref(packet.get());
+    }
+  }
+
+  cv::Mat to_rgb(const AVFrame* f) {
+    sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
+                                   f->height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                                   nullptr, nullptr, nullptr));
+    if (!sws) throw Error("cannot convert frames of pixel format " + std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format))));
+    // The source's YUV matrix and range, so colours come out as the file means them.
+    const int* coefs = sws_getCoefficients(f->colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : f->colorspace);
+    const int src_full = f->color_range == AVCOL_RANGE_JPEG;
+    sws_setColorspaceDetails(sws.get(), coefs, src_full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+    cv::Mat rgb(f->height, f->width, CV_8UC3);
+    uint8_t* dst[4] = {rgb.data, nullptr, nullptr, nullptr};
+    int dst_stride[4] = {static_cast<int>(rgb.step), 0, 0, 0};
+    sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);
+    return rgb;
+  }
+};
+
+VideoReader::VideoReader(const std::string& path, double start, double duration) : impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  d.fmt = av::open_input(path);
+  const AVCodec* codec = nullptr;
+  const int index = av_find_best_stream(d.fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+  if (index < 0) throw Error("'" + path + "' has no video stream");
+  d.stream = d.fmt->streams[index];
+  for (unsigned i = 0; i < d.fmt->nb_streams; ++i) d.fmt->streams[i]->discard = i == unsigned(index) ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+  // One decoding thread: the cores belong to the network.
+  d.dec = av::open_decoder(d.stream, 1);
+
+  auto& info = d.info;
+  info.path = path;
+  info.codec = d.dec->codec->name;
+  info.width = d.stream->codecpar->width;
+  info.height = d.stream->codecpar->height;
+  if (info.width <= 0 || info.height <= 0) throw Error("'" + path + "': the video stream has no frame size");
+  info.time_base_num = d.stream->time_base.num;
+  info.time_base_den = d.stream->time_base.den;
+  const AVRational rate = av_guess_frame_rate(d.fmt.get(), d.stream, nullptr);
+  info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 25.0;
+  double total = d.stream->duration != AV_NOPTS_VALUE ? d.seconds(d.stream->duration)
+                 : d.fmt->duration != AV_NOPTS_VALUE  ? d.fmt->duration / double(AV_TIME_BASE)
+                                                      : 0.0;
+  if (const uint8_t* m = av_stream_get_side_data(d.stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr)) {
+    const double r = av_display_rotation_get(reinterpret_cast<const int32_t*>(m));
+    info.rotation = std::isnan(r) ? 0.0 : r;
+  }
+  info.has_audio = av_find_best_stream(d.fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0) >= 0;
+
+  if (start < 0) throw UsageError("--start must be 0 or more");
+  if (total > 0 && start >= total) throw UsageError("--start " + std::to_string(start) + " is past the end of '" + path + "' (" + std::to_string(total) + " s)");
+  const int64_t stream_start = d.stream->start_time != AV_NOPTS_VALUE ? d.stream->start_time : 0;
+  info.start = start;
+  d.start_pts = stream_start + std::llround(start / av_q2d(d.stream->time_base));
+  if (duration >= 0) d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
+  if (start > 0) av_seek_frame(d.fmt.get(), index, d.start_pts, AVSEEK_FLAG_BACKWARD);
+  info.duration = std::max(0.0, (duration >= 0 ? std::min(duration, total - start) : total - start));
+  info.frame_count = (start == 0 && duration < 0 && d.stream->nb_frames > 0) ? d.stream->nb_frames
+                                                                             : std::llround(info.duration * info.fps);
+}
+
+VideoReader::~VideoReader() = default;
+VideoReader::VideoReader(VideoReader&&) noexcept = default;
+VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
+
+const VideoInfo& VideoReader::info() const { return impl_->info; }
+const std::vector<std::string>& VideoReader::warnings() const { return impl_->warnings; }
+
+std::optional<VideoFrame> VideoReader::next() {
+  auto& d = *impl_;
+  const int64_t half_frame = std::llround(0.5 / d.info.fps / av_q2d(d.stream->time_base));
+  while (!d.done && d.decode_next()) {
+    int64_t pts = d.frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) pts = d.last_pts == AV_NOPTS_VALUE ? d.start_pts : d.last_pts + 2 * half_frame;
+    if (d.last_pts != AV_NOPTS_VALUE && pts <= d.last_pts) pts = d.last_pts + 1;  // keep them increasing
+    if (pts + half_frame < d.start_pts) {  // before the section (after a seek to a keyframe)
+      av_frame_unref(d.frame.get());
+      continue;
+    }
+    if (pts >= d.end_pts) {
+      d.done = true;
+      break;
+    }
+    d.last_pts = pts;
+    VideoFrame out;
+    out.rgb = d.to_rgb(d.frame.get());
+    out.pts = pts;
+    out.time = (pts - d.start_pts) * av_q2d(d.stream->time_base);
+    out.index = d.next_index++;
+    av_frame_unref(d.frame.get());
+    return out;
+  }
+  if (d.next_index == 0)
+    throw Error("no video frame could be decoded from '" + d.info.path + "'" +
+                (d.warnings.empty() ? "" : ": " + d.warnings.front()));
+  return std::nullopt;
+}
+
+}  // namespace avdream

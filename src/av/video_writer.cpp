@@ -1,0 +1,282 @@
+// VideoWriter: encode RGB frames, carry the source's other streams, mux, rename into place.
+#include <avdream/error.hpp>
+#include <avdream/media.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+
+#include "audio_transcoder.hpp"
+#include "ptr.hpp"
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+namespace avdream {
+namespace fs = std::filesystem;
+namespace {
+
+// The YUV matrix a stream means: its tag, or what players assume for untagged video.
+int yuv_matrix(AVColorSpace tagged, int height) {
+  if (tagged != AVCOL_SPC_UNSPECIFIED && tagged != AVCOL_SPC_RGB) return tagged;
+  return height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+}
+
+AVPixelFormat pixel_format_for(const std::string& codec, int width, int height) {
+  // 4:2:0 needs even sizes in x264/x265; odd sizes keep their size in 4:4:4 instead (plays in
+  // FFmpeg-based players, not in browsers). VP9 codes odd 4:2:0 sizes.
+  const bool even = width % 2 == 0 && height % 2 == 0;
+  return (even || codec == "libvpx-vp9") ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P;
+}
+
+// The audio codec to re-encode to for a container: its own default (AAC for mp4/mov, Opus or
+// Vorbis for webm/mkv/ogg), preferring the libopus encoder FFmpeg marks as stable.
+const AVCodec* audio_encoder_for(const AVOutputFormat* fmt) {
+  const std::string name = fmt->name;
+  if (name.find("webm") != std::string::npos || name.find("matroska") != std::string::npos || name == "ogg")
+    if (const AVCodec* c = avcodec_find_encoder_by_name("libopus")) return c;
+  if (fmt->audio_codec == AV_CODEC_ID_NONE) return nullptr;
+  return avcodec_find_encoder(fmt->audio_codec);
+}
+
+// Whether a stream of this codec can be copied into this container. FFmpeg's mp4 muxer accepts
+// codecs (Vorbis, say) that players then refuse, so mp4/mov and webm use the lists their
+// players actually know; other containers trust the muxer.
+bool copies_into(const AVOutputFormat* fmt, AVCodecID codec) {
+  const std::string name = fmt->name;
+  auto any_of = [codec](std::initializer_list<AVCodecID> ids) { return std::find(ids.begin(), ids.end(), codec) != ids.end(); };
+  if (name.find("mp4") != std::string::npos || name.find("mov") != std::string::npos)
+    return any_of({AV_CODEC_ID_AAC, AV_CODEC_ID_MP3, AV_CODEC_ID_AC3, AV_CODEC_ID_EAC3, AV_CODEC_ID_ALAC, AV_CODEC_ID_MOV_TEXT});
+  if (name.find("webm") != std::string::npos) return any_of({AV_CODEC_ID_OPUS, AV_CODEC_ID_VORBIS, AV_CODEC_ID_WEBVTT});
+  return avformat_query_codec(fmt, codec, FF_COMPLIANCE_NORMAL) == 1;
+}
+
+}  // namespace
+
+void check_video_output(const std::string& path, const EncodeSettings& s) {
+  if (!av_guess_format(nullptr, path.c_str(), nullptr))
+    throw UsageError("cannot write videos of type '" + fs::path(path).extension().string() + "' ('" + path +
+                     "'); use .mp4, .mkv, .mov or .webm");
+  if (!avcodec_find_encoder_by_name(s.codec.c_str()))
+    throw UsageError("unknown video codec '" + s.codec + "'; use libx264, libx265 or libvpx-vp9");
+  if (s.crf < 0 || s.crf > 63) throw UsageError("--crf must be in [0, 63]");
+}
+
+struct VideoWriter::Impl {
+  fs::path target, temp;
+  av::OutputFormatPtr out;
+  av::CodecContextPtr enc;
+  av::SwsPtr sws;
+  av::FramePtr yuv = av::make_frame();
+  av::PacketPtr packet = av::make_packet();
+  AVStream* video = nullptr;
+  AVRational source_tb{1, 1};
+  int64_t first_pts = AV_NOPTS_VALUE;
+  double offset = 0.0;  // seconds of source time at output time 0
+  double section_end = 1e300;
+  bool finished = false;
+  std::vector<std::string> notes;
+
+  // The source's other streams, read from a demuxer of their own in step with the video.
+  av::InputFormatPtr side;
+  struct Carried {
+    AVStream* in = nullptr;
+    AVStream* out = nullptr;
+    std::unique_ptr<av::AudioTranscoder> transcoder;  // null: copied as is
+  };
+  std::vector<Carried> carried;  // indexed by input stream index (in == null: not carried)
+  bool side_done = false;
+  double side_time = -1e300;
+
+  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing " + target.string()); }
+
+  // Carries the side streams' packets up to source time `until` (seconds).
+  void pump_side(double until) {
+    if (!side || side_done) return;
+    while (side_time < until) {
+      if (av_read_frame(side.get(), packet.get()) < 0) {
+        side_done = true;
+        for (auto& c : carried)
+          if (c.transcoder) c.transcoder->push(nullptr, [this](AVPacket* p) { write_packet(p); });
+        return;
+      }
+      auto& c = carried[packet->stream_index];
+      const int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+      const double t = ts == AV_NOPTS_VALUE ? side_time : ts * av_q2d(c.in ? c.in->time_base : AVRational{1, 1});
+      if (c.in) side_time = std::max(side_time, t);
+      const bool in_section = t >= offset - 1e-3 || offset < 1e-3;
+      if (c.in && in_section && t < section_end) {
+        if (c.transcoder) {
+          c.transcoder->push(packet.get(), [this](AVPacket* p) { write_packet(p); });
+        } else {
+          const int64_t shift = std::llround(offset / av_q2d(c.in->time_base));
+          if (packet->pts != AV_NOPTS_VALUE) packet->pts -= shift;
+          if (packet->dts != AV_NOPTS_VALUE) packet->dts -= shift;
+          av_packet_rescale_ts(packet.get(), c.in->time_base, c.out->time_base);
+          packet->stream_index = c.out->index;
+          packet->pos = -1;
+          write_packet(packet.get());
+        }
+      }
+      av_packet_unref(packet.get());
+    }
+  }
+
+  void encode(const AVFrame* frame) {
+    av::check(avcodec_send_frame(enc.get(), frame), "encoding video");
+    while (avcodec_receive_packet(enc.get(), packet.get()) == 0) {
+      av_packet_rescale_ts(packet.get(), enc->time_base, video->time_base);
+      packet->stream_index = video->index;
+      const double t = offset + (packet->dts == AV_NOPTS_VALUE ? 0 : packet->dts * av_q2d(video->time_base));
+      av::PacketPtr keep = av::make_packet();
+      av_packet_move_ref(keep.get(), packet.get());
+      pump_side(t + 0.5);  // audio a little ahead, so the interleaver never waits for it
+      write_packet(keep.get());
+    }
+  }
+
+  void add_side_streams(const std::string& source_path, int video_index, AudioMode audio) {
+    if (audio == AudioMode::None) return;
+    side = av::open_input(source_path);
+    carried.resize(side->nb_streams);
+    for (unsigned i = 0; i < side->nb_streams; ++i) {
+      AVStream* in = side->streams[i];
+      const auto type = in->codecpar->codec_type;
+      if (int(i) == video_index || (type != AVMEDIA_TYPE_AUDIO && type != AVMEDIA_TYPE_SUBTITLE)) {
+        in->discard = AVDISCARD_ALL;
+        continue;
+      }
+      const char* codec = avcodec_get_name(in->codecpar->codec_id);
+      if (copies_into(out->oformat, in->codecpar->codec_id)) {
+        AVStream* o = avformat_new_stream(out.get(), nullptr);
+        av::check(avcodec_parameters_copy(o->codecpar, in->codecpar), "copying stream parameters");
+        o->codecpar->codec_tag = 0;
+        o->time_base = in->time_base;
+        av_dict_copy(&o->metadata, in->metadata, 0);
+        o->disposition = in->disposition;
+        carried[i] = {in, o, nullptr};
+      } else if (type == AVMEDIA_TYPE_AUDIO && audio_encoder_for(out->oformat)) {
+        const AVCodec* encoder = audio_encoder_for(out->oformat);
+        auto t = std::make_unique<av::AudioTranscoder>(in, out.get(), encoder);
+        notes.push_back(std::string("audio stream ") + std::to_string(i) + " (" + codec + ") re-encoded to " +
+                        encoder->name + ": the container does not take " + codec);
+        carried[i] = {in, t->output_stream(), std::move(t)};
+      } else {
+        in->discard = AVDISCARD_ALL;
+        notes.push_back(std::string("stream ") + std::to_string(i) + " (" + codec + ") dropped: the container does not take it");
+      }
+    }
+  }
+};
+
+VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio)
+    : impl_(std::make_unique<Impl>()) {
+  check_video_output(path, s);
+  auto& d = *impl_;
+  const auto& info = source.info();
+  d.target = path;
+  d.temp = d.target.parent_path() /
+           ("." + d.target.stem().string() + ".partial-" + std::to_string(::getpid()) + d.target.extension().string());
+  d.offset = info.start;
+  d.section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
+  d.source_tb = AVRational{info.time_base_num, info.time_base_den};
+
+  AVFormatContext* raw = nullptr;
+  av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, d.temp.c_str()), "output '" + path + "'");
+  d.out.reset(raw);
+
+  // Source facts the writer keeps: metadata, colour, rotation.
+  auto src = av::open_input(info.path);
+  const int vindex = av_find_best_stream(src.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const AVStream* vin = src->streams[vindex];
+  av_dict_copy(&d.out->metadata, src->metadata, 0);
+
+  const AVCodec* codec = avcodec_find_encoder_by_name(s.codec.c_str());
+  d.enc.reset(avcodec_alloc_context3(codec));
+  auto& e = *d.enc;
+  e.width = info.width;
+  e.height = info.height;
+  e.pix_fmt = pixel_format_for(s.codec, info.width, info.height);
+  e.time_base = d.source_tb;
+  e.framerate = av_d2q(info.fps, 1 << 20);
+  e.sample_aspect_ratio = vin->codecpar->sample_aspect_ratio;
+  e.color_range = vin->codecpar->color_range == AVCOL_RANGE_JPEG ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
+  e.color_primaries = vin->codecpar->color_primaries;
+  e.color_trc = vin->codecpar->color_trc;
+  e.colorspace = vin->codecpar->color_space == AVCOL_SPC_RGB ? AVCOL_SPC_UNSPECIFIED : vin->codecpar->color_space;
+  e.thread_count = 1;  // the cores belong to the network; one encoder thread keeps up at CRF speeds
+  if (d.out->oformat->flags & AVFMT_GLOBALHEADER) e.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+  av_opt_set_int(e.priv_data, "crf", s.crf, 0);
+  if (s.codec != "libvpx-vp9") av_opt_set(e.priv_data, "preset", s.preset.c_str(), 0);
+  else av_opt_set_int(&e, "b", 0, 0);  // constant quality
+  if (s.codec == "libx265") av_opt_set(e.priv_data, "x265-params", "log-level=error", 0);
+  av::check(avcodec_open2(d.enc.get(), codec, nullptr), "opening the " + s.codec + " encoder");
+
+  d.video = avformat_new_stream(d.out.get(), nullptr);
+  av::check(avcodec_parameters_from_context(d.video->codecpar, d.enc.get()), "video stream parameters");
+  d.video->time_base = d.source_tb;
+  d.video->avg_frame_rate = e.framerate;
+  av_dict_copy(&d.video->metadata, vin->metadata, 0);
+  size_t size = 0;
+  if (const uint8_t* m = av_stream_get_side_data(vin, AV_PKT_DATA_DISPLAYMATRIX, &size)) {
+    if (uint8_t* copy = av_stream_new_side_data(d.video, AV_PKT_DATA_DISPLAYMATRIX, size)) std::memcpy(copy, m, size);
+  }
+  d.add_side_streams(info.path, vindex, audio);
+
+  av::check(avio_open(&d.out->pb, d.temp.c_str(), AVIO_FLAG_WRITE), "creating '" + path + "'");
+  AVDictionary* opts = nullptr;
+  const std::string fmt = d.out->oformat->name;
+  if (fmt.find("mp4") != std::string::npos || fmt.find("mov") != std::string::npos) av_dict_set(&opts, "movflags", "+faststart", 0);
+  const int r = avformat_write_header(d.out.get(), &opts);
+  av_dict_free(&opts);
+  av::check(r, "writing the header of '" + path + "'");
+
+  d.yuv->format = e.pix_fmt;
+  d.yuv->width = e.width;
+  d.yuv->height = e.height;
+  av::check(av_frame_get_buffer(d.yuv.get(), 0), "video frame");
+  d.sws.reset(sws_getContext(e.width, e.height, AV_PIX_FMT_RGB24, e.width, e.height, e.pix_fmt,
+                             SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
+  const int* coefs = sws_getCoefficients(yuv_matrix(e.colorspace, e.height));
+  sws_setColorspaceDetails(d.sws.get(), sws_getCoefficients(SWS_CS_DEFAULT), 1, coefs, e.color_range == AVCOL_RANGE_JPEG,
+                           0, 1 << 16, 1 << 16);
+}
+
+VideoWriter::~VideoWriter() {
+  if (!impl_->finished) {
+    std::error_code ec;
+    impl_->out.reset();  // closes the file first
+    fs::remove(impl_->temp, ec);
+  }
+}
+
+const std::vector<std::string>& VideoWriter::notes() const { return impl_->notes; }
+
+void VideoWriter::write(const VideoFrame& frame) {
+  auto& d = *impl_;
+  if (frame.rgb.cols != d.enc->width || frame.rgb.rows != d.enc->height || frame.rgb.type() != CV_8UC3)
+    throw Error("VideoWriter::write: the frame is not 8-bit RGB of the source's size");
+  if (d.first_pts == AV_NOPTS_VALUE) d.first_pts = frame.pts;
+  av::check(av_frame_make_writable(d.yuv.get()), "video frame");
+  const uint8_t* src[4] = {frame.rgb.data, nullptr, nullptr, nullptr};
+  const int stride[4] = {static_cast<int>(frame.rgb.step), 0, 0, 0};
+  sws_scale(d.sws.get(), src, stride, 0, frame.rgb.rows, d.yuv->data, d.yuv->linesize);
+  d.yuv->pts = frame.pts - d.first_pts;
+  d.encode(d.yuv.get());
+}
+
+void VideoWriter::finish() {
+  auto& d = *impl_;
+  d.encode(nullptr);
+  d.pump_side(1e300);
+  av::check(av_write_trailer(d.out.get()), "finishing '" + d.target.string() + "'");
+  d.out.reset();
+  std::error_code ec;
+  fs::rename(d.temp, d.target, ec);
+  if (ec) throw Error("cannot move the finished video to '" + d.target.string() + "': " + ec.message());
+  d.finished = true;
+}
+
+}  // namespace avdream

@@ -1,0 +1,105 @@
+#include <avdream/error.hpp>
+#include <avdream/flow.hpp>
+#include <avdream/image.hpp>
+#include <avdream/video.hpp>
+
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+
+namespace avdream {
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+VideoDreamParams default_video_params() {
+  VideoDreamParams p;
+  p.dream.max_size = 480;
+  return p;
+}
+
+void check_video_params(const VideoDreamParams& p) {
+  check_dream_params(p.dream);
+  if (p.warm_iterations < 0) throw UsageError("--warm-iterations must be 0 or more");
+  if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
+  if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
+}
+
+cv::Mat tensor_to_mat32(const torch::Tensor& chw) {
+  const auto hwc = chw.detach().to(torch::kCPU, torch::kFloat).permute({1, 2, 0}).contiguous();
+  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr<float>()).clone();
+}
+
+torch::Tensor mat32_to_tensor(const cv::Mat& hwc) {
+  cv::Mat m = hwc.isContinuous() ? hwc : hwc.clone();
+  return torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kFloat).permute({2, 0, 1}).clone();
+}
+
+FramePreparer::FramePreparer(int width, int height, const VideoDreamParams& params) : flow_(params.flow) {
+  std::tie(work_h_, work_w_) = working_size(height, width, params.dream.max_size);
+}
+
+void FramePreparer::reset() { previous_grey_ = cv::Mat(); }
+
+PreparedFrame FramePreparer::prepare(VideoFrame frame) {
+  PreparedFrame out;
+  cv::Mat small;
+  cv::resize(frame.rgb, small, cv::Size(static_cast<int>(work_w_), static_cast<int>(work_h_)), 0, 0, cv::INTER_AREA);
+  cv::Mat f;
+  small.convertTo(f, CV_32FC3, 1.0 / 255.0);
+  out.base = mat32_to_tensor(f);
+  if (flow_) {
+    const auto t0 = std::chrono::steady_clock::now();
+    cv::Mat grey;
+    cv::cvtColor(small, grey, cv::COLOR_RGB2GRAY);
+    if (!previous_grey_.empty()) {
+      out.back_flow = dense_flow(grey, previous_grey_);
+      const cv::Mat forward = dense_flow(previous_grey_, grey);
+      out.mask = consistency_mask(forward, out.back_flow);
+      out.consistent = cv::mean(out.mask)[0];
+    }
+    previous_grey_ = grey;
+    out.flow_seconds = seconds_since(t0);
+  }
+  out.frame = std::move(frame);
+  return out;
+}
+
+VideoDreamer::VideoDreamer(const Model& model, Objective objective, VideoDreamParams params)
+    : model_(model), objective_(std::move(objective)), params_(std::move(params)) {
+  check_video_params(params_);
+}
+
+void VideoDreamer::reset() { previous_detail_ = torch::Tensor(); }
+
+torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) {
+  const auto t0 = std::chrono::steady_clock::now();
+  FrameReport r;
+  const bool have_flow = params_.flow && previous_detail_.defined() && !in.back_flow.empty() &&
+                         previous_detail_.size(1) == in.base.size(1) && previous_detail_.size(2) == in.base.size(2);
+  r.scene_cut = have_flow && in.consistent < 1.0 - params_.scene_cut;
+  r.cold = !have_flow || r.scene_cut;
+  // Each frame jitters differently, or the same roll sequence would print a fixed pattern.
+  DreamParams p = params_.dream;
+  p.seed = params_.dream.seed + static_cast<uint64_t>(frames_++) * 7919;
+  torch::Tensor detail;
+  if (r.cold) {
+    detail = dream_detail(model_, objective_, in.base, p);
+  } else {
+    cv::Mat warped = warp_backward(tensor_to_mat32(previous_detail_), in.back_flow);
+    cv::Mat keep;
+    cv::merge(std::vector<cv::Mat>(3, in.mask * params_.blend), keep);
+    const auto start = mat32_to_tensor(warped.mul(keep));
+    p.octaves = 1;
+    p.iterations = params_.warm_iterations;
+    detail = dream_detail(model_, objective_, in.base, p, start);
+  }
+  previous_detail_ = detail;
+  r.dream_seconds = seconds_since(t0);
+  if (report) *report = r;
+  return detail;
+}
+
+}  // namespace avdream
