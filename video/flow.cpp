@@ -30,10 +30,10 @@ std::pair<cv::Mat, cv::Mat> sample_map(const cv::Mat& flow) {
 }
 }  // namespace
 
-cv::Mat warp_backward(const cv::Mat& image, const cv::Mat& back_flow) {
+cv::Mat warp_backward(const cv::Mat& image, const cv::Mat& back_flow, int interpolation) {
   const auto [mx, my] = sample_map(back_flow);
   cv::Mat out;
-  cv::remap(image, out, mx, my, cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  cv::remap(image, out, mx, my, interpolation, cv::BORDER_REPLICATE);
   return out;
 }
 

@@ -5,10 +5,13 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace avdream {
 namespace {
+constexpr double kMaxGain = 1.03;
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -23,6 +26,7 @@ VideoDreamParams default_video_params() {
 void check_video_params(const VideoDreamParams& p) {
   check_dream_params(p.dream);
   if (p.warm_iterations < 0) throw UsageError("--warm-iterations must be 0 or more");
+  if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("--warm-step must be in (0, 1]");
   if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
   if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
 }
@@ -88,14 +92,21 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
   if (r.cold) {
     detail = dream_detail(model_, objective_, in.base, p);
   } else {
-    cv::Mat warped = warp_backward(tensor_to_mat32(previous_detail_), in.back_flow);
+    cv::Mat warped = warp_backward(tensor_to_mat32(previous_detail_), in.back_flow, cv::INTER_CUBIC);
     cv::Mat keep;
     cv::merge(std::vector<cv::Mat>(3, in.mask * params_.blend), keep);
     const auto start = mat32_to_tensor(warped.mul(keep));
     p.octaves = 1;
     p.iterations = params_.warm_iterations;
+    p.step = params_.warm_step;
     detail = dream_detail(model_, objective_, in.base, p, start);
+    // Warping resamples the detail every frame, which blurs it away; the few small steps of a
+    // warm frame cannot regrow it alone. A gentle gain (at most 3% a frame, so it never shows as
+    // a pulse) holds the dream at the strength of the scene's first, fully dreamed frame.
+    const double energy = detail.abs().mean().item<double>();
+    if (energy > 0) detail.mul_(std::clamp(cold_energy_ / energy, 1.0 / kMaxGain, kMaxGain));
   }
+  if (r.cold) cold_energy_ = detail.abs().mean().item<double>();
   previous_detail_ = detail;
   r.dream_seconds = seconds_since(t0);
   if (report) *report = r;

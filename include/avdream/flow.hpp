@@ -5,6 +5,10 @@
 // Conventions: images are cv::Mat, flows CV_32FC2 in pixels. flow(a -> b) at pixel p of a says
 // where p went in b. To bring an image of frame t-1 onto frame t, sample it at p + flow(t -> t-1).
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdint>
+#include <string>
 
 namespace avdream {
 
@@ -13,8 +17,9 @@ namespace avdream {
 cv::Mat dense_flow(const cv::Mat& from_grey, const cv::Mat& to_grey);
 
 // `image` (any type, of frame t-1) sampled at p + back(p): frame t's view of it. Pixels whose
-// source falls outside replicate the border.
-cv::Mat warp_backward(const cv::Mat& image, const cv::Mat& back_flow);
+// source falls outside replicate the border. Dream detail warped frame after frame uses
+// cubic interpolation: linear blurs it a little more at every frame.
+cv::Mat warp_backward(const cv::Mat& image, const cv::Mat& back_flow, int interpolation = cv::INTER_LINEAR);
 
 // 1 where the flows agree (p -> p + back -> back again along forward), 0 where they disagree
 // (occluded or mismatched): |fwd(p + back(p)) + back(p)|^2 <= 0.01 (|fwd|^2 + |back|^2) + 0.5,
@@ -24,5 +29,23 @@ cv::Mat consistency_mask(const cv::Mat& forward_flow /* t-1 -> t */, const cv::M
 // The flicker measure E_warp: mean absolute difference (in [0,1] units per channel) between
 // `current` and `previous` warped onto it, over the pixels where mask > 0.5. Images 8-bit.
 double warp_error(const cv::Mat& current, const cv::Mat& previous, const cv::Mat& back_flow, const cv::Mat& mask);
+
+}  // namespace avdream
+
+namespace avdream {
+
+// E_warp of a whole clip and of its dreamed version, frame pair by frame pair: the flow and
+// the consistency mask come from the source frames (at most `width` pixels wide), and the same
+// flow judges both. `output` must hold the frames of `source`'s section [start, start+duration).
+struct WarpErrors {
+  double source = 0.0;  // the source's own E_warp (motion the flow does not explain)
+  double output = 0.0;  // the output's
+  int64_t pairs = 0;
+};
+WarpErrors measure_warp_error(const std::string& source,
+                              const std::string& output,
+                              int width = 320,
+                              double start = 0.0,
+                              double duration = -1.0);
 
 }  // namespace avdream

@@ -23,8 +23,9 @@ namespace avdream {
 
 struct VideoDreamParams {
   DreamParams dream;          // the full dream of cold frames (first frame, after a scene cut)
-  int warm_iterations = 5;    // steps, at working size, for a frame that starts warm
-  double blend = 0.9;         // share of the warped previous detail carried into a warm start
+  int warm_iterations = 3;    // steps, at working size, for a frame that starts warm
+  double warm_step = 0.003;   // their step: small, since every change to carried detail is flicker
+  double blend = 1.0;         // share of the warped previous detail carried into a warm start
   bool flow = true;           // false: every frame dreamed from scratch (--no-flow)
   double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share starts cold
 };
@@ -74,6 +75,7 @@ class VideoDreamer {
   Objective objective_;
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
+  double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
   int64_t frames_ = 0;
 };
 
