@@ -4,6 +4,7 @@
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <torch/cuda.h>
 
 #include <malloc.h>
@@ -32,6 +33,8 @@ void configure_runtime(int threads) {
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(n);
   cv::setNumThreads(n);
+  // OpenCV's own warnings (a missing file, say) would come before avdream's one-line error.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
   at::globalContext().setFlushDenormal(true);
   // A dream step allocates and frees the same large activation buffers every step. glibc hands
   // blocks over its mmap threshold back to the kernel on free, so each step page-faults its

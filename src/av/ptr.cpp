@@ -32,7 +32,7 @@ int check(int code, const std::string& what) {
 InputFormatPtr open_input(const std::string& path) {
   // FFmpeg's own chatter (x264's statistics, probing notes) stays off the user's terminal;
   // what matters reaches the user as an Error or a warning from the library.
-  static const bool quiet = (av_log_set_level(AV_LOG_ERROR), true);
+  static const bool quiet = (av_log_set_level(AV_LOG_FATAL), true);
   (void)quiet;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error("input '" + path + "' not found");

@@ -25,7 +25,7 @@ struct VideoReader::Impl {
   int64_t start_pts = 0, end_pts = INT64_MAX;  // the section, in stream time base
   int64_t next_index = 0;
   int64_t last_pts = AV_NOPTS_VALUE;
-  bool draining = false, done = false;
+  bool draining = false, done = false, checked_count = false;
 
   double seconds(int64_t pts) const { return pts * av_q2d(stream->time_base); }
 
@@ -149,6 +149,14 @@ std::optional<VideoFrame> VideoReader::next() {
     out.index = d.next_index++;
     av_frame_unref(d.frame.get());
     return out;
+  }
+  if (!d.done && !d.checked_count) {
+    d.checked_count = true;
+    // Demuxers end quietly at a truncation; the frame count in the header tells.
+    if (d.stream->nb_frames > 0 && d.info.start == 0 && d.end_pts == INT64_MAX && d.next_index > 0 &&
+        d.next_index < d.stream->nb_frames * 9 / 10)
+      d.warn("only " + std::to_string(d.next_index) + " of " + std::to_string(d.stream->nb_frames) +
+             " frames could be decoded (truncated or damaged file?)");
   }
   if (d.next_index == 0)
     throw Error("no video frame could be decoded from '" + d.info.path + "'" +

@@ -76,6 +76,8 @@ struct VideoWriter::Impl {
   int64_t first_pts = AV_NOPTS_VALUE;
   double offset = 0.0;  // seconds of source time at output time 0
   double section_end = 1e300;
+  double video_end = 1e300;  // source seconds just after the last frame written
+  double fps = 25.0;
   bool finished = false;
   std::vector<std::string> notes;
 
@@ -107,7 +109,8 @@ struct VideoWriter::Impl {
       const double t = ts == AV_NOPTS_VALUE ? side_time : ts * av_q2d(c.in ? c.in->time_base : AVRational{1, 1});
       if (c.in) side_time = std::max(side_time, t);
       const bool in_section = t >= offset - 1e-3 || offset < 1e-3;
-      if (c.in && in_section && t < section_end) {
+      const bool damaged = packet->flags & AV_PKT_FLAG_CORRUPT;
+      if (c.in && in_section && t < section_end && !damaged) {
         if (c.transcoder) {
           c.transcoder->push(packet.get(), [this](AVPacket* p) { write_packet(p); });
         } else {
@@ -182,6 +185,7 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   d.offset = info.start;
   d.section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
   d.source_tb = AVRational{info.time_base_num, info.time_base_den};
+  d.fps = info.fps;
 
   AVFormatContext* raw = nullptr;
   av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, d.temp.c_str()), "output '" + path + "'");
@@ -259,6 +263,7 @@ void VideoWriter::write(const VideoFrame& frame) {
   if (frame.rgb.cols != d.enc->width || frame.rgb.rows != d.enc->height || frame.rgb.type() != CV_8UC3)
     throw Error("VideoWriter::write: the frame is not 8-bit RGB of the source's size");
   if (d.first_pts == AV_NOPTS_VALUE) d.first_pts = frame.pts;
+  d.video_end = d.offset + (frame.pts - d.first_pts) * av_q2d(d.source_tb) + 1.0 / std::max(d.fps, 1.0);
   av::check(av_frame_make_writable(d.yuv.get()), "video frame");
   const uint8_t* src[4] = {frame.rgb.data, nullptr, nullptr, nullptr};
   const int stride[4] = {static_cast<int>(frame.rgb.step), 0, 0, 0};
@@ -270,6 +275,9 @@ void VideoWriter::write(const VideoFrame& frame) {
 void VideoWriter::finish() {
   auto& d = *impl_;
   d.encode(nullptr);
+  // The other streams end with the video (a truncated source must not leave sound without
+  // pictures).
+  d.section_end = std::min(d.section_end, d.video_end);
   d.pump_side(1e300);
   av::check(av_write_trailer(d.out.get()), "finishing '" + d.target.string() + "'");
   d.out.reset();

@@ -1,0 +1,244 @@
+// Video end to end: generated clips with known motion and sound, the shared samples, broken
+// input. Frames are dreamed small and briefly; the big runs are in bench/video_bench.
+#include <avdream/avdream.hpp>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "support.hpp"
+
+using namespace avdream;
+using test::run_avdream;
+using test::run_command;
+
+namespace {
+
+const std::vector<std::string> kQuick = {"--max-size", "128", "--octaves", "2", "--iterations", "3", "-q"};
+
+std::vector<std::string> with_quick(std::vector<std::string> args) {
+  args.insert(args.end(), kQuick.begin(), kQuick.end());
+  return args;
+}
+
+std::string sample_video(const std::string& name) { return (test::shared_dir() / "samples" / "video" / name).string(); }
+
+// A 2 s, 15 fps clip of a photo panning right by 30 px a second, with a 440 Hz tone.
+std::string panning_clip(const test::TempDir& dir, const std::string& name = "pan.mp4", bool tone = true) {
+  const auto path = (dir / name).string();
+  const std::string cmd = "ffmpeg -v error -y -loop 1 -framerate 15 -i '" + test::sample_image("owl.jpg").string() +
+                          "'" + (tone ? " -f lavfi -i sine=frequency=440:sample_rate=44100" : "") +
+                           " -t 2 -vf \"crop=192:144:x='t*30':y=100,format=yuv420p\"" +
+                          " -c:v libx264 -crf 20" + (tone ? " -c:a aac -shortest" : "") + " '" + path + "'";
+  const auto r = run_command(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return path;
+}
+
+// "codec_type,duration" lines of ffprobe for every stream.
+struct Probe {
+  int video_streams = 0, audio_streams = 0;
+  double audio_duration = 0;
+};
+Probe probe(const std::string& path) {
+  const auto r = run_command("ffprobe -v error -show_entries stream=codec_type,duration -of csv=p=0 '" + path + "'");
+  Probe p;
+  std::stringstream ss(r.out);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.rfind("video", 0) == 0) ++p.video_streams;
+    if (line.rfind("audio", 0) == 0) {
+      ++p.audio_streams;
+      p.audio_duration = std::atof(line.substr(line.find(',') + 1).c_str());
+    }
+  }
+  return p;
+}
+
+struct Frames {
+  std::vector<double> times;
+  int width = 0, height = 0;
+  double rotation = 0;
+};
+Frames read_frames(const std::string& path) {
+  VideoReader r(path);
+  Frames f;
+  f.width = r.info().width;
+  f.height = r.info().height;
+  f.rotation = r.info().rotation;
+  while (auto frame = r.next()) f.times.push_back(frame->time);
+  EXPECT_TRUE(r.warnings().empty()) << path << ": " << r.warnings().front();
+  return f;
+}
+
+bool decodes_cleanly(const std::string& path) {
+  const auto r = run_command("ffmpeg -v error -i '" + path + "' -f null -");
+  return r.exit_code == 0 && r.err.empty();
+}
+
+}  // namespace
+
+TEST(Flow, RecoversAKnownShiftAndMasksTheRevealedBorder) {
+  cv::Mat photo = cv::imread(test::sample_image("parrot.jpg").string(), cv::IMREAD_GRAYSCALE), a, b;
+  cv::resize(photo, photo, cv::Size(320, 240), 0, 0, cv::INTER_AREA);
+  a = photo(cv::Rect(0, 0, 300, 240)).clone();
+  b = photo(cv::Rect(4, 0, 300, 240)).clone();  // the camera moved right: content moves 4 px left
+  const cv::Mat back = dense_flow(b, a), fwd = dense_flow(a, b);
+  const cv::Rect inner(40, 40, 200, 160);
+  const cv::Scalar mean_back = cv::mean(back(inner));
+  EXPECT_NEAR(mean_back[0], 4.0, 0.3);
+  EXPECT_NEAR(mean_back[1], 0.0, 0.3);
+  const cv::Mat mask = consistency_mask(fwd, back);
+  EXPECT_GT(cv::mean(mask(inner))[0], 0.95);
+  EXPECT_LT(cv::mean(mask(cv::Rect(298, 0, 2, 240)))[0], 0.5) << "the revealed right edge is occluded";
+  // Warping a by the back flow reproduces b where the content was visible.
+  EXPECT_LT(warp_error(b, a, back, mask), 0.02);
+}
+
+TEST(Video, KeepsFramesTimestampsAndSoundOfAGeneratedClip) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "dream.mp4").string();
+  const auto r = run_avdream(with_quick({in, "-o", out}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto src = read_frames(in), dst = read_frames(out);
+  ASSERT_EQ(dst.times.size(), src.times.size());
+  EXPECT_EQ(dst.times.size(), 30u);
+  for (std::size_t i = 0; i < src.times.size(); ++i) EXPECT_NEAR(dst.times[i], src.times[i], 1e-3) << i;
+  EXPECT_EQ(dst.width, 192);
+  EXPECT_EQ(dst.height, 144);
+  const auto p = probe(out);
+  EXPECT_EQ(p.audio_streams, 1);
+  EXPECT_NEAR(p.audio_duration, 2.0, 0.05);
+  EXPECT_TRUE(decodes_cleanly(out));
+}
+
+TEST(Video, FlowWarpingFlickersFarLessThanDreamingEachFrameAlone) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto with = (dir / "flow.mp4").string(), without = (dir / "noflow.mp4").string();
+  ASSERT_EQ(run_avdream(with_quick({in, "-o", with, "--audio", "none"})).exit_code, 0);
+  ASSERT_EQ(run_avdream(with_quick({in, "-o", without, "--audio", "none", "--no-flow"})).exit_code, 0);
+  const auto a = measure_warp_error(in, with), b = measure_warp_error(in, without);
+  // (A pan of a still photo is explained almost perfectly by the flow, so the source's own
+  // E_warp is near 0 here; output/source is measured on real clips in bench/video_bench.)
+  EXPECT_GE(b.output / a.output, 2.0) << "flow " << a.output << " no-flow " << b.output;
+  RecordProperty("ewarp_source", std::to_string(a.source));
+  RecordProperty("ewarp_flow", std::to_string(a.output));
+  RecordProperty("ewarp_noflow", std::to_string(b.output));
+}
+
+TEST(Video, KeepsRotationOddSizesAndWorksWithoutSound) {
+  test::TempDir dir;
+  // FFmpeg 5.1 turns "rotate" metadata into a display matrix when remuxing.
+  const auto plain = panning_clip(dir, "plain.mp4", false);
+  const auto rotated = (dir / "rot.mp4").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i '" + plain + "' -c copy -metadata:s:v:0 rotate=90 '" + rotated + "'").exit_code, 0);
+  const auto out = (dir / "rot_dream.mp4").string();
+  ASSERT_EQ(run_avdream(with_quick({rotated, "-o", out})).exit_code, 0);
+  const auto src = read_frames(rotated), dst = read_frames(out);
+  ASSERT_NE(src.rotation, 0.0) << "the fixture has no display matrix";
+  EXPECT_EQ(dst.rotation, src.rotation);
+  EXPECT_EQ(probe(out).audio_streams, 0);
+
+  const auto odd = (dir / "odd.mkv").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=10 -t 1 -vf scale=161:121,format=yuv444p -c:v ffv1 '" + odd + "'").exit_code, 0);
+  const auto odd_out = (dir / "odd_dream.mp4").string();
+  const auto r = run_avdream(with_quick({odd, "-o", odd_out}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto f = read_frames(odd_out);
+  EXPECT_EQ(f.width, 161);
+  EXPECT_EQ(f.height, 121);
+  EXPECT_EQ(f.times.size(), 10u);
+}
+
+TEST(Video, SharedSampleSectionWithAudioAndAContactSheet) {
+  test::TempDir dir;
+  const auto out = (dir / "bbb.mp4").string(), sheet = (dir / "sheet.png").string();
+  const auto r = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", out, "--start", "2", "--duration", "1",
+                                         "--preview", sheet}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto f = read_frames(out);
+  EXPECT_EQ(f.times.size(), 25u);
+  EXPECT_EQ(f.width, 320);
+  const auto p = probe(out);
+  EXPECT_EQ(p.audio_streams, 1);
+  EXPECT_NEAR(p.audio_duration, 1.0, 0.05);
+  EXPECT_TRUE(decodes_cleanly(out));
+  const cv::Mat s = cv::imread(sheet);
+  EXPECT_EQ(s.cols, 720);               // source and dream side by side
+  EXPECT_EQ(s.rows, 4 * (176 * 360 / 320));  // four pairs
+}
+
+TEST(Video, VorbisAudioIsReencodedForMp4AndTheVfrClipKeepsItsTimes) {
+  test::TempDir dir;
+  const auto out = (dir / "water.mp4").string();
+  auto r = run_avdream(with_quick({sample_video("stream-of-water.webm"), "-o", out, "--duration", "1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto codec = run_command("ffprobe -v error -select_streams a -show_entries stream=codec_name -of csv=p=0 '" + out + "'");
+  EXPECT_EQ(codec.out, "aac\n");
+
+  const auto tree = (dir / "tree.mkv").string();
+  r = run_avdream(with_quick({sample_video("tree.avi"), "-o", tree, "--duration", "3"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  VideoReader src(sample_video("tree.avi"), 0, 3);
+  const auto dst = read_frames(tree);
+  std::vector<double> src_times;
+  while (auto f = src.next()) src_times.push_back(f->time);
+  ASSERT_EQ(dst.times.size(), src_times.size());
+  for (std::size_t i = 0; i < src_times.size(); ++i) EXPECT_NEAR(dst.times[i], src_times[i], 2e-3) << i;
+}
+
+TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
+  test::TempDir dir;
+  const auto random = (dir / "random.mp4").string(), text = (dir / "notes.mov").string(), empty = (dir / "empty.mp4").string();
+  {
+    std::ofstream f(random, std::ios::binary);
+    for (int i = 0; i < 100000; ++i) f.put(static_cast<char>((i * 7919 + 13) % 251));
+  }
+  std::ofstream(text) << "this is not a video\n";
+  std::ofstream(empty).flush();
+  const auto audio_only = (test::shared_dir() / "samples" / "audio" / "bird" / "sounds_owl_hoot.flac").string();
+  const auto out = (dir / "out.mp4").string();
+  struct Case {
+    std::string input, message;
+  };
+  for (const auto& c : std::vector<Case>{{random, "not a media file"},
+                                         {text, "not a media file"},
+                                         {empty, "empty"},
+                                         {audio_only, "no video stream"},
+                                         {(dir / "missing.mp4").string(), "not found"}}) {
+    const auto r = run_avdream(with_quick({c.input, "-o", out}));
+    EXPECT_EQ(r.exit_code, 1) << c.input << ": " << r.err << r.out;
+    EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 3) << "an output or temporary file was left behind";
+  const auto bad_ext = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", (dir / "out.xyz").string()}));
+  EXPECT_EQ(bad_ext.exit_code, 2);
+}
+
+TEST(Video, TruncatedFileGivesAWarningAndAPlayableOutput) {
+  test::TempDir dir;
+  // The first 60% of an mp4 whose index is at the front: the frames after the cut are missing.
+  const auto whole = (dir / "whole.mp4").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -i '" + sample_video("mov_bbb.mp4") +
+                        "' -t 2 -c copy -movflags +faststart '" + whole + "'").exit_code, 0);
+  const auto cut = (dir / "cut.mp4").string();
+  std::filesystem::copy_file(whole, cut);
+  std::filesystem::resize_file(cut, std::filesystem::file_size(whole) * 6 / 10);
+  const auto out = (dir / "out.mp4").string();
+  const auto r = run_avdream(with_quick({cut, "-o", out}));
+  if (r.exit_code == 0) {
+    EXPECT_NE(r.err.find("warning"), std::string::npos) << "the damage must be named: " << r.err;
+    EXPECT_TRUE(decodes_cleanly(out));
+    EXPECT_GT(read_frames(out).times.size(), 5u);
+  } else {
+    EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+}
