@@ -40,7 +40,7 @@ DreamParams one_octave(int steps) {
 // Seconds per step of dream(): median of three runs after a warm-up.
 double avdream_step_time(const Model& m, const Objective& obj, int w, int h, int steps) {
   const auto img = torch::rand({3, h, w});
-  dream(m, obj, img, one_octave(3));
+  dream(m, obj, img, one_octave(6));  // the JIT profiles a new shape during its first runs
   std::vector<double> t;
   for (int r = 0; r < 3; ++r) {
     const auto t0 = Clock::now();

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Runs every benchmark (builds first). Usage: bench/run.sh [--threads N]
+# Builds and runs every benchmark; each prints ratios measured side by side in the same run.
+#   bench/run.sh          both: dream step (avdream vs PyTorch) and video (flicker, speed, memory)
+#   bench/run.sh dream    only the dream step benchmark
+#   bench/run.sh video    only the video benchmark
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+export AVDREAM_MODEL_PATH=${AVDREAM_MODEL_PATH:-$root/../shared/models}
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$root/build" -j"$(nproc)" --target dream_bench >/dev/null
-"$root/build/bench/dream_bench" "$@"
+cmake --build "$root/build" -j"$(nproc)" --target dream_bench video_bench avdream >/dev/null
+which=${1:-all}
+if [ "$which" = all ] || [ "$which" = dream ]; then "$root/build/bench/dream_bench"; echo; fi
+if [ "$which" = all ] || [ "$which" = video ]; then "$root/build/bench/video_bench" --seconds 2; fi

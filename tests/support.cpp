@@ -36,7 +36,8 @@ RunResult run_command(const std::string& command_line) {
   RunResult r;
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const std::string cmd = command_line + " </dev/null >'" + out.string() + "' 2>'" + err.string() + "'";
+    // Redirect the shell itself first, so a compound command line is captured whole.
+    const std::string cmd = "exec </dev/null >'" + out.string() + "' 2>'" + err.string() + "'; " + command_line;
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

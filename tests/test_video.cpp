@@ -242,3 +242,35 @@ TEST(Video, TruncatedFileGivesAWarningAndAPlayableOutput) {
     EXPECT_FALSE(std::filesystem::exists(out));
   }
 }
+
+TEST(Video, ASceneCutRestartsTheDream) {
+  test::TempDir dir;
+  const auto clip = (dir / "cut.mp4").string();
+  // 1 s panning across the owl, then 1 s across the parrot.
+  const std::string pan = "crop=192:144:x='t*30':y=100,setsar=1,format=yuv420p";
+  ASSERT_EQ(run_command("ffmpeg -v error -y -loop 1 -framerate 15 -t 1 -i '" + test::sample_image("owl.jpg").string() +
+                        "' -loop 1 -framerate 15 -t 1 -i '" + test::sample_image("parrot.jpg").string() +
+                        "' -filter_complex \"[0]" + pan + "[a];[1]" + pan + "[b];[a][b]concat=n=2:v=1[v]\" -map '[v]' "
+                        "-c:v libx264 '" + clip + "'").exit_code, 0);
+  VideoJob job;
+  job.params.dream.max_size = 128;
+  job.params.dream.octaves = 2;
+  job.params.dream.iterations = 2;
+  const auto report = dream_video(clip, (dir / "out.mp4").string(), job);
+  EXPECT_EQ(report.frames, 30);
+  EXPECT_EQ(report.scene_cuts, 1);
+  EXPECT_EQ(report.cold_frames, 2) << "the first frame and the cut";
+}
+
+TEST(Video, InterruptLeavesNoOutput) {
+  test::TempDir dir;
+  const auto out = (dir / "out.mp4").string();
+  const std::string cmd = "'" + test::avdream_binary().string() + "' '" + sample_video("flower.mp4") + "' -o '" + out +
+                          "' --max-size 160 -q & pid=$!; sleep 4; kill -INT $pid; wait $pid";
+  const auto r = run_command(cmd);
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  EXPECT_NE(r.err.find("stopped"), std::string::npos) << r.err;
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 0) << "a partial output was left behind";
+}
