@@ -62,6 +62,12 @@ const Model& default_model() {
   return model;
 }
 
+int files_in(const fs::path& dir) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+  return n;
+}
+
 int line_count(const std::string& text) {
   int n = 0;
   for (char c : text) n += c == '\n';

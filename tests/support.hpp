@@ -42,6 +42,9 @@ RunResult run_avdream(const std::vector<std::string>& args);
 // The shared default model, loaded once per test binary.
 const Model& default_model();
 
+// Entries in a folder (outputs and any temporary file left behind).
+int files_in(const fs::path& dir);
+
 // Number of lines in a text (a trailing newline does not start a new one).
 int line_count(const std::string& text);
 

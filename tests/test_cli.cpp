@@ -10,13 +10,7 @@
 using namespace avdream;
 using test::run_avdream;
 
-namespace {
-int files_in(const std::filesystem::path& dir) {
-  int n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
-}  // namespace
+using test::files_in;
 
 TEST(Cli, DreamsARealPhotoToAPictureOfTheSameSize) {
   test::TempDir dir;

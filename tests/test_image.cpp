@@ -36,8 +36,7 @@ TEST(Picture, RoundTripsPixelsAndAlpha) {
   ASSERT_EQ(back.channels(), 4);
   EXPECT_EQ(cv::norm(back, bgra, cv::NORM_INF), 0.0);
   // No temporary file is left beside the output.
-  int files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  const int files = test::files_in(dir.path());
   EXPECT_EQ(files, 2);
 }
 

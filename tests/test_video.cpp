@@ -215,8 +215,7 @@ TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
     EXPECT_EQ(test::line_count(r.err), 1) << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
-  int files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  const int files = test::files_in(dir.path());
   EXPECT_EQ(files, 3) << "an output or temporary file was left behind";
   const auto bad_ext = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", (dir / "out.xyz").string()}));
   EXPECT_EQ(bad_ext.exit_code, 2);
@@ -270,7 +269,6 @@ TEST(Video, InterruptLeavesNoOutput) {
   const auto r = run_command(cmd);
   EXPECT_EQ(r.exit_code, 130) << r.err;
   EXPECT_NE(r.err.find("stopped"), std::string::npos) << r.err;
-  int files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  const int files = test::files_in(dir.path());
   EXPECT_EQ(files, 0) << "a partial output was left behind";
 }
