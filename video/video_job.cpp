@@ -146,9 +146,11 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     encode.join_and_rethrow();
     throw;
   }
+  // If the encoder failed, the decoder may be blocked on a full queue: release it too.
+  to_dream.close(true);
   to_encode.close();
-  decode.join_and_rethrow();
   encode.join_and_rethrow();
+  decode.join_and_rethrow();
 
   writer.finish();
   sheet.write();
