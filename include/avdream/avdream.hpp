@@ -24,6 +24,7 @@
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
 //   video_job.hpp  the video job: decode | dream | encode threads
+//   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
 //   runtime.hpp    device and threads
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
@@ -38,3 +39,4 @@
 #include <avdream/media.hpp>
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
+#include <avdream/spectral.hpp>
