@@ -1,4 +1,6 @@
 // STFT round trip, mel filterbank, Griffin-Lim: the signal side of audio dreaming.
+#include <avdream/error.hpp>
+#include <avdream/media.hpp>
 #include <avdream/spectral.hpp>
 
 #include <gtest/gtest.h>
@@ -98,4 +100,42 @@ TEST(Spectral, GriffinLimConvergesAndTheFastVariantWins) {
   std::vector<double> exact;
   griffin_lim(stft, mag, stft.analyze(bird), 2, 0.99, bird.size(), &exact);
   EXPECT_LT(exact.front(), -60.0);
+}
+
+TEST(AudioReader, DecodesFilesAndVideoSoundAtTheirOwnRate) {
+  const auto owl = read_audio((test::shared_dir() / "samples" / "audio" / "bird" / "sounds_owl_hoot.flac").string());
+  EXPECT_EQ(owl.sample_rate, 96000);
+  EXPECT_EQ(owl.channels, 1);
+  EXPECT_NEAR(owl.duration(), 1.79, 0.01);
+  const auto dogs = read_audio((test::shared_dir() / "samples" / "audio" / "dog" / "20240222_094422_34_charlie.ogg").string());
+  EXPECT_EQ(dogs.sample_rate, 48000);
+  EXPECT_EQ(dogs.channels, 2);
+  EXPECT_NEAR(dogs.duration(), 4.62, 0.01);
+  EXPECT_EQ(dogs.channel(-1).size(), static_cast<std::size_t>(dogs.frames()));
+  const auto bbb = read_audio((test::shared_dir() / "samples" / "video" / "mov_bbb.mp4").string());
+  EXPECT_EQ(bbb.sample_rate, 44100);
+  EXPECT_EQ(bbb.channels, 2);
+  EXPECT_NEAR(bbb.duration(), 10.0, 0.05);
+}
+
+TEST(AudioReader, SamplesMatchTheFfmpegProgram) {
+  const std::string rel = "dog/sounds_dog_bark.flac";
+  const auto ours = read_audio((test::shared_dir() / "samples" / "audio" / rel).string());
+  ASSERT_EQ(ours.sample_rate, 44100);
+  const auto theirs = recording(rel, 44100);
+  ASSERT_EQ(ours.samples.size(), theirs.size());
+  EXPECT_LT(max_abs_diff(ours.samples, theirs), 1e-6);
+}
+
+TEST(AudioReader, RefusesFilesWithoutSound) {
+  test::TempDir dir;
+  const auto silent = (dir / "silent.mkv").string();
+  ASSERT_EQ(test::run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=64x64:rate=5 -t 1 -c:v ffv1 '" + silent + "'").exit_code, 0);
+  try {
+    read_audio(silent);
+    FAIL() << "a file without sound was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no audio stream"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_audio((dir / "missing.wav").string()), Error);
 }

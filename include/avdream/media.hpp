@@ -90,6 +90,22 @@ class VideoWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// A whole decoded sound: float samples, interleaved, at the source's own rate and channel count.
+struct AudioClip {
+  int sample_rate = 0;
+  int channels = 0;
+  std::vector<float> samples;  // frames * channels, interleaved
+  int64_t frames() const { return channels ? static_cast<int64_t>(samples.size()) / channels : 0; }
+  double duration() const { return sample_rate ? double(frames()) / sample_rate : 0.0; }
+  // One channel, or the mean of all of them (channel = -1).
+  std::vector<float> channel(int index) const;
+};
+
+// Decodes the best audio stream of anything FFmpeg reads (an audio file, or a video's sound).
+// Throws Error for a missing, empty or unreadable file or one without sound. (Whole files: for
+// sound files of minutes; a video's track will be streamed by the audio dreamer.)
+AudioClip read_audio(const std::string& path);
+
 // Checks before any work that `path`'s extension names a container FFmpeg can write and that
 // the codec exists. Throws UsageError.
 void check_video_output(const std::string& path, const EncodeSettings& settings);
