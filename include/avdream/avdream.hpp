@@ -25,6 +25,7 @@
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
 //   video_job.hpp  the video job: decode | dream | encode threads
 //   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
+//   audio.hpp      dreaming sound through a log-mel CNN (the core of the coming --spectro)
 //   runtime.hpp    device and threads
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
@@ -40,3 +41,4 @@
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
 #include <avdream/spectral.hpp>
+#include <avdream/audio.hpp>
