@@ -30,10 +30,6 @@ cv::Mat consistency_mask(const cv::Mat& forward_flow /* t-1 -> t */, const cv::M
 // `current` and `previous` warped onto it, over the pixels where mask > 0.5. Images 8-bit.
 double warp_error(const cv::Mat& current, const cv::Mat& previous, const cv::Mat& back_flow, const cv::Mat& mask);
 
-}  // namespace avdream
-
-namespace avdream {
-
 // E_warp of a whole clip and of its dreamed version, frame pair by frame pair: the flow and
 // the consistency mask come from the source frames (at most `width` pixels wide), and the same
 // flow judges both. `output` must hold the frames of `source`'s section [start, start+duration).
