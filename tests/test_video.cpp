@@ -272,3 +272,23 @@ TEST(Video, InterruptLeavesNoOutput) {
   const int files = test::files_in(dir.path());
   EXPECT_EQ(files, 0) << "a partial output was left behind";
 }
+
+TEST(Video, HevcInAndOutAndVp9Webm) {
+  test::TempDir dir;
+  const auto hevc = (dir / "in.mkv").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -t 1 -c:v libx265 "
+                        "-x265-params log-level=error '" + hevc + "'").exit_code, 0);
+  const auto out = (dir / "out.mkv").string();
+  auto r = run_avdream(with_quick({hevc, "-o", out, "--codec", "libx265"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto codec = run_command("ffprobe -v error -select_streams v -show_entries stream=codec_name -of csv=p=0 '" + out + "'");
+  EXPECT_EQ(codec.out, "hevc\n");
+  EXPECT_EQ(read_frames(out).times.size(), 10u);
+
+  const auto webm = (dir / "out.webm").string();
+  r = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", webm, "--codec", "libvpx-vp9", "--duration", "1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto streams = run_command("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + webm + "'");
+  EXPECT_EQ(streams.out, "vp9\nopus\n");
+  EXPECT_TRUE(decodes_cleanly(webm));
+}
