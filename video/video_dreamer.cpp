@@ -26,7 +26,7 @@ VideoDreamParams default_video_params() {
 void check_video_params(const VideoDreamParams& p) {
   check_dream_params(p.dream);
   if (p.warm_iterations < 0) throw UsageError("--warm-iterations must be 0 or more");
-  if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("--warm-step must be in (0, 1]");
+  if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("the warm step must be in (0, 1]");
   if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
   if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
 }

@@ -24,7 +24,8 @@ struct Dreamed {
   torch::Tensor detail;  // working size
 };
 
-// The detail upscaled onto the full-resolution 8-bit frame.
+// The detail upscaled onto the full-resolution 8-bit frame: add_detail() (dream.hpp) done in
+// OpenCV on the encoder's thread, so the network's thread pool is left alone.
 cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail) {
   cv::Mat d = tensor_to_mat32(detail), up, f, out;
   cv::resize(d, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);

@@ -21,11 +21,8 @@ std::vector<float> AudioClip::channel(int index) const {
 }
 
 AudioClip read_audio(const std::string& path) {
-  auto fmt = av::open_input(path);
-  const int index = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-  if (index < 0) throw Error("'" + path + "' has no audio stream");
-  for (unsigned i = 0; i < fmt->nb_streams; ++i) fmt->streams[i]->discard = int(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-  auto dec = av::open_decoder(fmt->streams[index], 1);
+  auto [fmt, stream, dec] = av::open_best_stream(path, AVMEDIA_TYPE_AUDIO, 1);
+  const int index = stream->index;
   if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&dec->ch_layout, dec->ch_layout.nb_channels);
 
   AudioClip clip;

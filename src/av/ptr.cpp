@@ -59,4 +59,16 @@ CodecContextPtr open_decoder(const AVStream* stream, int threads) {
   return ctx;
 }
 
+BestStream open_best_stream(const std::string& path, AVMediaType type, int threads) {
+  BestStream best;
+  best.fmt = open_input(path);
+  const int index = av_find_best_stream(best.fmt.get(), type, -1, -1, nullptr, 0);
+  if (index < 0) throw Error("'" + path + "' has no " + av_get_media_type_string(type) + " stream");
+  for (unsigned i = 0; i < best.fmt->nb_streams; ++i)
+    best.fmt->streams[i]->discard = int(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+  best.stream = best.fmt->streams[index];
+  best.decoder = open_decoder(best.stream, threads);
+  return best;
+}
+
 }  // namespace avdream::av

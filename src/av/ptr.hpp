@@ -64,4 +64,13 @@ InputFormatPtr open_input(const std::string& path);
 // A decoder for one stream, opened.
 CodecContextPtr open_decoder(const AVStream* stream, int threads);
 
+// A file's best stream of one type, the others discarded, with its decoder open. Throws Error
+// "'<path>' has no <type> stream" when there is none.
+struct BestStream {
+  InputFormatPtr fmt;
+  AVStream* stream = nullptr;
+  CodecContextPtr decoder;
+};
+BestStream open_best_stream(const std::string& path, AVMediaType type, int threads);
+
 }  // namespace avdream::av

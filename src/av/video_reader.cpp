@@ -79,14 +79,11 @@ struct VideoReader::Impl {
 
 VideoReader::VideoReader(const std::string& path, double start, double duration) : impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
-  d.fmt = av::open_input(path);
-  const AVCodec* codec = nullptr;
-  const int index = av_find_best_stream(d.fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
-  if (index < 0) throw Error("'" + path + "' has no video stream");
-  d.stream = d.fmt->streams[index];
-  for (unsigned i = 0; i < d.fmt->nb_streams; ++i) d.fmt->streams[i]->discard = i == unsigned(index) ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
   // One decoding thread: the cores belong to the network.
-  d.dec = av::open_decoder(d.stream, 1);
+  auto best = av::open_best_stream(path, AVMEDIA_TYPE_VIDEO, 1);
+  d.fmt = std::move(best.fmt);
+  d.stream = best.stream;
+  d.dec = std::move(best.decoder);
 
   auto& info = d.info;
   info.path = path;
@@ -113,7 +110,7 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
   info.start = start;
   d.start_pts = stream_start + std::llround(start / av_q2d(d.stream->time_base));
   if (duration >= 0) d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
-  if (start > 0) av_seek_frame(d.fmt.get(), index, d.start_pts, AVSEEK_FLAG_BACKWARD);
+  if (start > 0) av_seek_frame(d.fmt.get(), d.stream->index, d.start_pts, AVSEEK_FLAG_BACKWARD);
   info.duration = std::max(0.0, (duration >= 0 ? std::min(duration, total - start) : total - start));
   info.frame_count = (start == 0 && duration < 0 && d.stream->nb_frames > 0) ? d.stream->nb_frames
                                                                              : std::llround(info.duration * info.fps);

@@ -70,7 +70,8 @@ struct VideoWriter::Impl {
   av::CodecContextPtr enc;
   av::SwsPtr sws;
   av::FramePtr yuv = av::make_frame();
-  av::PacketPtr packet = av::make_packet();
+  av::PacketPtr packet = av::make_packet();       // encoded video
+  av::PacketPtr side_packet = av::make_packet();  // read from the side streams
   AVStream* video = nullptr;
   AVRational source_tb{1, 1};
   int64_t first_pts = AV_NOPTS_VALUE;
@@ -98,33 +99,36 @@ struct VideoWriter::Impl {
   void pump_side(double until) {
     if (!side || side_done) return;
     while (side_time < until) {
-      if (av_read_frame(side.get(), packet.get()) < 0) {
+      if (av_read_frame(side.get(), side_packet.get()) < 0) {
         side_done = true;
         for (auto& c : carried)
           if (c.transcoder) c.transcoder->push(nullptr, [this](AVPacket* p) { write_packet(p); });
         return;
       }
-      auto& c = carried[packet->stream_index];
-      const int64_t ts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
-      const double t = ts == AV_NOPTS_VALUE ? side_time : ts * av_q2d(c.in ? c.in->time_base : AVRational{1, 1});
-      if (c.in) side_time = std::max(side_time, t);
-      const bool in_section = t >= offset - 1e-3 || offset < 1e-3;
-      const bool damaged = packet->flags & AV_PKT_FLAG_CORRUPT;
-      if (c.in && in_section && t < section_end && !damaged) {
-        if (c.transcoder) {
-          c.transcoder->push(packet.get(), [this](AVPacket* p) { write_packet(p); });
-        } else {
-          const int64_t shift = std::llround(offset / av_q2d(c.in->time_base));
-          if (packet->pts != AV_NOPTS_VALUE) packet->pts -= shift;
-          if (packet->dts != AV_NOPTS_VALUE) packet->dts -= shift;
-          av_packet_rescale_ts(packet.get(), c.in->time_base, c.out->time_base);
-          packet->stream_index = c.out->index;
-          packet->pos = -1;
-          write_packet(packet.get());
-        }
-      }
-      av_packet_unref(packet.get());
+      const auto& c = carried[side_packet->stream_index];
+      if (c.in) carry(c, side_packet.get());
+      av_packet_unref(side_packet.get());
     }
+  }
+
+  // One packet of a carried stream: kept if it lies in the section, shifted to output time.
+  void carry(const Carried& c, AVPacket* p) {
+    const int64_t ts = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
+    const double t = ts == AV_NOPTS_VALUE ? side_time : ts * av_q2d(c.in->time_base);
+    side_time = std::max(side_time, t);
+    const bool in_section = t >= offset - 1e-3 || offset < 1e-3;
+    if (!in_section || t >= section_end || (p->flags & AV_PKT_FLAG_CORRUPT)) return;
+    if (c.transcoder) {
+      c.transcoder->push(p, [this](AVPacket* out) { write_packet(out); });
+      return;
+    }
+    const int64_t shift = std::llround(offset / av_q2d(c.in->time_base));
+    if (p->pts != AV_NOPTS_VALUE) p->pts -= shift;
+    if (p->dts != AV_NOPTS_VALUE) p->dts -= shift;
+    av_packet_rescale_ts(p, c.in->time_base, c.out->time_base);
+    p->stream_index = c.out->index;
+    p->pos = -1;
+    write_packet(p);
   }
 
   void encode(const AVFrame* frame) {
@@ -133,10 +137,8 @@ struct VideoWriter::Impl {
       av_packet_rescale_ts(packet.get(), enc->time_base, video->time_base);
       packet->stream_index = video->index;
       const double t = offset + (packet->dts == AV_NOPTS_VALUE ? 0 : packet->dts * av_q2d(video->time_base));
-      av::PacketPtr keep = av::make_packet();
-      av_packet_move_ref(keep.get(), packet.get());
       pump_side(t + 0.5);  // audio a little ahead, so the interleaver never waits for it
-      write_packet(keep.get());
+      write_packet(packet.get());
     }
   }
 
