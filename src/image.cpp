@@ -1,12 +1,12 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
+#include <avdream/partial_file.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <torch/nn/functional/upsampling.h>
 
 #include <filesystem>
-#include <unistd.h>
 
 namespace avdream {
 namespace fs = std::filesystem;
@@ -110,22 +110,21 @@ void save_picture(const Picture& picture, const std::string& path) {
     cv::merge(std::vector<cv::Mat>{out, a}, bgra);
     out = bgra;
   }
-  // Same folder, same extension (it picks the encoder), hidden while incomplete.
-  const fs::path target(path);
-  const fs::path temp = target.parent_path() /
-                        ("." + target.stem().string() + ".partial-" + std::to_string(::getpid()) + target.extension().string());
+  save_image(out, path);
+}
+
+void save_image(const cv::Mat& image, const std::string& path) {
+  const auto temp = partial_path(path);
   bool ok = false;
   try {
-    ok = cv::imwrite(temp.string(), out);
+    ok = cv::imwrite(temp, image);
   } catch (const cv::Exception&) {
   }
-  std::error_code ec;
-  if (ok) fs::rename(temp, target, ec);
-  if (!ok || ec) {
-    const std::string why = ok ? ": " + ec.message() : "";
-    fs::remove(temp, ec);
-    throw Error("cannot write '" + path + "'" + why);
+  if (!ok) {
+    discard_partial(temp);
+    throw Error("cannot write '" + path + "'");
   }
+  commit_partial(temp, path);
 }
 
 }  // namespace avdream

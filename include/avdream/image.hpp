@@ -22,6 +22,9 @@ Picture load_picture(const std::string& path);
 // in the same folder, renamed when complete. Throws Error (no file left behind) on failure.
 void save_picture(const Picture& picture, const std::string& path);
 
+// Writes an OpenCV image (BGR, 8 or 16 bit) the same atomic way.
+void save_image(const cv::Mat& image, const std::string& path);
+
 // Throws UsageError when OpenCV cannot write files with this path's extension.
 void check_picture_output(const std::string& path);
 
