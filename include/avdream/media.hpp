@@ -62,7 +62,9 @@ class VideoReader {
   std::unique_ptr<Impl> impl_;
 };
 
-enum class AudioMode { Keep, None };
+// What becomes of the source's sound: copied (re-encoded only where the container needs it),
+// dropped, or replaced by a dreamed soundtrack (sound_job.hpp makes it).
+enum class AudioMode { Keep, None, Dream };
 
 struct EncodeSettings {
   std::string codec = "libx264";  // libx264, libx265 or libvpx-vp9
@@ -74,8 +76,11 @@ class VideoWriter {
  public:
   // Prepares `path` (container from its extension) for frames shaped like `source`'s. Nothing
   // appears at `path` until finish(): the file is written under a temporary name beside it.
-  // Throws UsageError for an unknown container or codec.
-  VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio);
+  // Throws UsageError for an unknown container or codec. With AudioMode::Dream,
+  // `dreamed_sound` is a sound file that starts at the section's start: it is encoded as the
+  // only audio stream.
+  VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio,
+              const std::string& dreamed_sound = {});
   ~VideoWriter();  // without finish(): the temporary file is removed
 
   void write(const VideoFrame& frame);
@@ -89,22 +94,6 @@ class VideoWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// A whole decoded sound: float samples, interleaved, at the source's own rate and channel count.
-struct AudioClip {
-  int sample_rate = 0;
-  int channels = 0;
-  std::vector<float> samples;  // frames * channels, interleaved
-  int64_t frames() const { return channels ? static_cast<int64_t>(samples.size()) / channels : 0; }
-  double duration() const { return sample_rate ? double(frames()) / sample_rate : 0.0; }
-  // One channel, or the mean of all of them (channel = -1).
-  std::vector<float> channel(int index) const;
-};
-
-// Decodes the best audio stream of anything FFmpeg reads (an audio file, or a video's sound).
-// Throws Error for a missing, empty or unreadable file or one without sound. (Whole files: for
-// sound files of minutes; a video's track will be streamed by the audio dreamer.)
-AudioClip read_audio(const std::string& path);
 
 // Checks before any work that `path`'s extension names a container FFmpeg can write and that
 // the codec exists. Throws UsageError.

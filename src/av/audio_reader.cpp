@@ -1,10 +1,148 @@
-// read_audio: demux the best audio stream, decode, convert to interleaved float.
+// AudioReader: demux the best audio stream, decode, convert to interleaved float, cut the section.
+#include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
-#include <avdream/media.hpp>
+
+#include <cmath>
+
+#include <sndfile.h>
+
+#include <filesystem>
 
 #include "ptr.hpp"
 
 namespace avdream {
+
+// libsndfile reads the files it knows (WAV, FLAC, Ogg Vorbis, AIFF...) sample-exact, where
+// FFmpeg's Vorbis decoder drops the first 128 samples; FFmpeg reads everything else.
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+
+struct AudioReader::Impl {
+  std::unique_ptr<SNDFILE, SndfileCloser> snd;
+  av::BestStream src;
+  av::SwrPtr swr;
+  av::PacketPtr packet = av::make_packet();
+  av::FramePtr frame = av::make_frame();
+  AudioInfo info;
+  std::vector<float> pending;    // decoded, not yet handed out (interleaved)
+  int64_t skip = 0;              // frames still to drop before the section starts
+  int64_t left = INT64_MAX;      // frames the section still has
+  bool seeked = false;           // after a seek, the first frame's time says what to drop
+  bool eof = false;
+  int damaged = 0;
+  std::vector<std::string> warnings;
+
+  // Decodes until at least `frames` frames are pending or the stream ends.
+  void fill(int64_t frames) {
+    while (!eof && int64_t(pending.size()) < frames * info.channels) {
+      if (av_read_frame(src.fmt.get(), packet.get()) < 0) {
+        avcodec_send_packet(src.decoder.get(), nullptr);
+        eof = true;
+      } else {
+        if (packet->stream_index == src.stream->index && avcodec_send_packet(src.decoder.get(), packet.get()) < 0)
+          ++damaged;
+        av_packet_unref(packet.get());
+      }
+      while (avcodec_receive_frame(src.decoder.get(), frame.get()) == 0) take(*frame);
+    }
+    if (eof && damaged && warnings.empty())
+      warnings.push_back(std::to_string(damaged) + " damaged audio packets in '" + info.path + "' were skipped");
+  }
+
+  void take(AVFrame& f) {
+    if (seeked) {  // the seek lands before the section: drop up to its start
+      seeked = false;
+      const int64_t pts = f.best_effort_timestamp;
+      const int64_t origin = src.stream->start_time != AV_NOPTS_VALUE ? src.stream->start_time : 0;
+      if (pts != AV_NOPTS_VALUE)
+        skip = std::max<int64_t>(0, std::llround((info.start - (pts - origin) * av_q2d(src.stream->time_base)) * info.sample_rate));
+    }
+    const std::size_t at = pending.size();
+    pending.resize(at + std::size_t(f.nb_samples) * info.channels);
+    uint8_t* out = reinterpret_cast<uint8_t*>(pending.data() + at);
+    const int n = swr_convert(swr.get(), &out, f.nb_samples, const_cast<const uint8_t**>(f.extended_data), f.nb_samples);
+    pending.resize(at + std::size_t(std::max(n, 0)) * info.channels);
+    av_frame_unref(&f);
+    if (skip > 0) {  // drop frames before the section
+      const int64_t drop = std::min<int64_t>(skip, int64_t(pending.size()) / info.channels);
+      pending.erase(pending.begin(), pending.begin() + drop * info.channels);
+      skip -= drop;
+    }
+  }
+};
+
+AudioReader::AudioReader(const std::string& path, double start, double duration) : impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  if (start < 0) throw UsageError("the start time must be 0 or more");
+  std::error_code ec;
+  SF_INFO sf{};
+  if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > 0)
+    d.snd.reset(sf_open(path.c_str(), SFM_READ, &sf));
+  if (d.snd && sf.channels > 0 && sf.samplerate > 0) {
+    d.info = {path, "libsndfile", sf.samplerate, sf.channels, start, 0.0};
+    const double total = double(sf.frames) / sf.samplerate;
+    d.info.duration = std::max(0.0, duration >= 0 ? std::min(duration, total - start) : total - start);
+    d.left = duration >= 0 ? std::llround(duration * sf.samplerate) : INT64_MAX;
+    if (start > 0 && sf_seek(d.snd.get(), std::llround(start * sf.samplerate), SEEK_SET) < 0) d.left = 0;
+    return;
+  }
+  d.snd.reset();
+  d.src = av::open_best_stream(path, AVMEDIA_TYPE_AUDIO, 1);
+  auto& dec = d.src.decoder;
+  if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&dec->ch_layout, dec->ch_layout.nb_channels);
+  d.info.path = path;
+  d.info.codec = dec->codec->name;
+  d.info.sample_rate = dec->sample_rate;
+  d.info.channels = dec->ch_layout.nb_channels;
+  if (d.info.sample_rate <= 0 || d.info.channels <= 0) throw Error("'" + path + "': the audio stream has no rate or channels");
+  const auto* st = d.src.stream;
+  const double total = st->duration != AV_NOPTS_VALUE ? st->duration * av_q2d(st->time_base)
+                       : d.src.fmt->duration != AV_NOPTS_VALUE ? d.src.fmt->duration / double(AV_TIME_BASE)
+                                                                : 0.0;
+  d.info.start = start;
+  d.info.duration = std::max(0.0, duration >= 0 ? (total > 0 ? std::min(duration, total - start) : duration) : total - start);
+  if (duration >= 0) d.left = std::llround(duration * d.info.sample_rate);
+  if (start > 0) {
+    const int64_t origin = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    av_seek_frame(d.src.fmt.get(), st->index, origin + std::llround(start / av_q2d(st->time_base)), AVSEEK_FLAG_BACKWARD);
+    d.seeked = true;
+    d.skip = std::llround(start * d.info.sample_rate);  // when frames carry no time: count from 0
+  }
+  // Same rate and layout, only the sample format changes: nothing is resampled here.
+  SwrContext* raw = nullptr;
+  av::check(swr_alloc_set_opts2(&raw, &dec->ch_layout, AV_SAMPLE_FMT_FLT, dec->sample_rate, &dec->ch_layout,
+                                dec->sample_fmt, dec->sample_rate, 0, nullptr),
+            "audio converter");
+  d.swr.reset(raw);
+  av::check(swr_init(d.swr.get()), "audio converter");
+}
+
+AudioReader::~AudioReader() = default;
+AudioReader::AudioReader(AudioReader&&) noexcept = default;
+AudioReader& AudioReader::operator=(AudioReader&&) noexcept = default;
+const AudioInfo& AudioReader::info() const { return impl_->info; }
+const std::vector<std::string>& AudioReader::warnings() const { return impl_->warnings; }
+
+std::vector<float> AudioReader::read(int64_t max_frames) {
+  auto& d = *impl_;
+  const int64_t want = std::min(max_frames, d.left);
+  if (want <= 0) return {};
+  if (d.snd) {
+    std::vector<float> out(std::size_t(want) * d.info.channels);
+    const int64_t n = sf_readf_float(d.snd.get(), out.data(), want);
+    out.resize(std::size_t(std::max<int64_t>(n, 0)) * d.info.channels);
+    d.left -= std::max<int64_t>(n, 0);
+    if (n <= 0) d.left = 0;
+    return out;
+  }
+  d.fill(want);
+  const int64_t n = std::min<int64_t>(want, int64_t(d.pending.size()) / d.info.channels);
+  std::vector<float> out(d.pending.begin(), d.pending.begin() + n * d.info.channels);
+  d.pending.erase(d.pending.begin(), d.pending.begin() + n * d.info.channels);
+  d.left -= n;
+  return out;
+}
 
 std::vector<float> AudioClip::channel(int index) const {
   std::vector<float> out(frames());
@@ -21,45 +159,39 @@ std::vector<float> AudioClip::channel(int index) const {
 }
 
 AudioClip read_audio(const std::string& path) {
-  auto [fmt, stream, dec] = av::open_best_stream(path, AVMEDIA_TYPE_AUDIO, 1);
-  const int index = stream->index;
-  if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&dec->ch_layout, dec->ch_layout.nb_channels);
-
+  AudioReader reader(path);
   AudioClip clip;
-  clip.sample_rate = dec->sample_rate;
-  clip.channels = dec->ch_layout.nb_channels;
-  if (clip.sample_rate <= 0 || clip.channels <= 0) throw Error("'" + path + "': the audio stream has no rate or channels");
-  // Same rate and layout, only the sample format changes: nothing is resampled here.
-  SwrContext* raw = nullptr;
-  av::check(swr_alloc_set_opts2(&raw, &dec->ch_layout, AV_SAMPLE_FMT_FLT, dec->sample_rate, &dec->ch_layout,
-                                dec->sample_fmt, dec->sample_rate, 0, nullptr),
-            "audio converter");
-  av::SwrPtr swr(raw);
-  av::check(swr_init(swr.get()), "audio converter");
-
-  auto packet = av::make_packet();
-  auto frame = av::make_frame();
-  int damaged = 0;
-  auto drain = [&] {
-    while (avcodec_receive_frame(dec.get(), frame.get()) == 0) {
-      const std::size_t at = clip.samples.size();
-      clip.samples.resize(at + std::size_t(frame->nb_samples) * clip.channels);
-      uint8_t* out = reinterpret_cast<uint8_t*>(clip.samples.data() + at);
-      const int n = swr_convert(swr.get(), &out, frame->nb_samples, const_cast<const uint8_t**>(frame->extended_data),
-                                frame->nb_samples);
-      clip.samples.resize(at + std::size_t(std::max(n, 0)) * clip.channels);
-      av_frame_unref(frame.get());
-    }
-  };
-  while (av_read_frame(fmt.get(), packet.get()) >= 0) {
-    if (packet->stream_index == index && avcodec_send_packet(dec.get(), packet.get()) < 0) ++damaged;
-    av_packet_unref(packet.get());
-    drain();
-  }
-  avcodec_send_packet(dec.get(), nullptr);
-  drain();
+  clip.sample_rate = reader.info().sample_rate;
+  clip.channels = reader.info().channels;
+  for (auto block = reader.read(1 << 16); !block.empty(); block = reader.read(1 << 16))
+    clip.samples.insert(clip.samples.end(), block.begin(), block.end());
   if (clip.samples.empty()) throw Error("no sound could be decoded from '" + path + "'");
   return clip;
+}
+
+}  // namespace avdream
+
+namespace avdream {
+
+std::vector<float> resample(const std::vector<float>& samples, int from, int to) {
+  if (from == to || samples.empty()) return samples;
+  AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+  SwrContext* raw = nullptr;
+  av::check(swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, to, &mono, AV_SAMPLE_FMT_FLT, from, 0, nullptr),
+            "resampler");
+  av::SwrPtr swr(raw);
+  av::check(swr_init(swr.get()), "resampler");
+  const int64_t want = (int64_t(samples.size()) * to + from / 2) / from;
+  // The filter's delay: that many output samples come before the input's first sample lands.
+  const int64_t delay = swr_get_delay(swr.get(), to);
+  std::vector<float> out(std::size_t(want + delay + 64 + int64_t(samples.size()) * to / from));
+  uint8_t* dst = reinterpret_cast<uint8_t*>(out.data());
+  const uint8_t* src = reinterpret_cast<const uint8_t*>(samples.data());
+  int got = av::check(swr_convert(swr.get(), &dst, int(out.size()), &src, int(samples.size())), "resampling");
+  dst = reinterpret_cast<uint8_t*>(out.data() + got);
+  got += av::check(swr_convert(swr.get(), &dst, int(out.size()) - got, nullptr, 0), "resampling");  // flush
+  out.resize(std::max<int64_t>(got, want));
+  return std::vector<float>(out.begin(), out.begin() + want);
 }
 
 }  // namespace avdream

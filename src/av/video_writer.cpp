@@ -1,11 +1,11 @@
 // VideoWriter: encode RGB frames, carry the source's other streams, mux, rename into place.
 #include <avdream/error.hpp>
 #include <avdream/media.hpp>
+#include <avdream/partial_file.hpp>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 
 #include "audio_transcoder.hpp"
 #include "ptr.hpp"
@@ -29,16 +29,6 @@ AVPixelFormat pixel_format_for(const std::string& codec, int width, int height) 
   // FFmpeg-based players, not in browsers). VP9 codes odd 4:2:0 sizes.
   const bool even = width % 2 == 0 && height % 2 == 0;
   return (even || codec == "libvpx-vp9") ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_YUV444P;
-}
-
-// The audio codec to re-encode to for a container: its own default (AAC for mp4/mov, Opus or
-// Vorbis for webm/mkv/ogg), preferring the libopus encoder FFmpeg marks as stable.
-const AVCodec* audio_encoder_for(const AVOutputFormat* fmt) {
-  const std::string name = fmt->name;
-  if (name.find("webm") != std::string::npos || name.find("matroska") != std::string::npos || name == "ogg")
-    if (const AVCodec* c = avcodec_find_encoder_by_name("libopus")) return c;
-  if (fmt->audio_codec == AV_CODEC_ID_NONE) return nullptr;
-  return avcodec_find_encoder(fmt->audio_codec);
 }
 
 // Whether a stream of this codec can be copied into this container. FFmpeg's mp4 muxer accepts
@@ -65,7 +55,7 @@ void check_video_output(const std::string& path, const EncodeSettings& s) {
 }
 
 struct VideoWriter::Impl {
-  fs::path target, temp;
+  std::string target, temp;
   av::OutputFormatPtr out;
   av::CodecContextPtr enc;
   av::SwsPtr sws;
@@ -91,14 +81,16 @@ struct VideoWriter::Impl {
   };
   std::vector<Carried> carried;  // indexed by input stream index (in == null: not carried)
   bool side_done = false;
-  double side_time = -1e300;
+  double side_time = -1e300;  // in the side input's own time
+  double side_origin = 0.0;   // side input time at output time 0: the offset, or 0 for dreamed sound
+  double to_side(double source_time) const { return source_time - offset + side_origin; }
 
-  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing " + target.string()); }
+  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing " + target); }
 
   // Carries the side streams' packets up to source time `until` (seconds).
   void pump_side(double until) {
     if (!side || side_done) return;
-    while (side_time < until) {
+    while (side_time < to_side(until)) {
       if (av_read_frame(side.get(), side_packet.get()) < 0) {
         side_done = true;
         for (auto& c : carried)
@@ -116,13 +108,13 @@ struct VideoWriter::Impl {
     const int64_t ts = p->pts != AV_NOPTS_VALUE ? p->pts : p->dts;
     const double t = ts == AV_NOPTS_VALUE ? side_time : ts * av_q2d(c.in->time_base);
     side_time = std::max(side_time, t);
-    const bool in_section = t >= offset - 1e-3 || offset < 1e-3;
-    if (!in_section || t >= section_end || (p->flags & AV_PKT_FLAG_CORRUPT)) return;
+    const bool in_section = t >= side_origin - 1e-3 || side_origin < 1e-3;
+    if (!in_section || t >= to_side(section_end) || (p->flags & AV_PKT_FLAG_CORRUPT)) return;
     if (c.transcoder) {
       c.transcoder->push(p, [this](AVPacket* out) { write_packet(out); });
       return;
     }
-    const int64_t shift = std::llround(offset / av_q2d(c.in->time_base));
+    const int64_t shift = std::llround(side_origin / av_q2d(c.in->time_base));
     if (p->pts != AV_NOPTS_VALUE) p->pts -= shift;
     if (p->dts != AV_NOPTS_VALUE) p->dts -= shift;
     av_packet_rescale_ts(p, c.in->time_base, c.out->time_base);
@@ -142,9 +134,24 @@ struct VideoWriter::Impl {
     }
   }
 
+  // The dreamed soundtrack (a sound file starting at output time 0) takes the place of the
+  // source's audio and subtitle streams, re-encoded for the container.
+  void add_dreamed_sound(const std::string& path) {
+    side = av::open_input(path);
+    side_origin = 0.0;
+    carried.resize(side->nb_streams);
+    const int index = av_find_best_stream(side.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    const AVCodec* encoder = av::audio_encoder_for(out->oformat);
+    if (index < 0 || !encoder) throw Error("the container of '" + target + "' takes no sound");
+    for (unsigned i = 0; i < side->nb_streams; ++i) side->streams[i]->discard = int(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+    auto t = std::make_unique<av::AudioTranscoder>(side->streams[index], out.get(), encoder);
+    carried[index] = {side->streams[index], t->output_stream(), std::move(t)};
+  }
+
   void add_side_streams(const std::string& source_path, int video_index, AudioMode audio) {
     if (audio == AudioMode::None) return;
     side = av::open_input(source_path);
+    side_origin = offset;
     carried.resize(side->nb_streams);
     for (unsigned i = 0; i < side->nb_streams; ++i) {
       AVStream* in = side->streams[i];
@@ -162,8 +169,8 @@ struct VideoWriter::Impl {
         av_dict_copy(&o->metadata, in->metadata, 0);
         o->disposition = in->disposition;
         carried[i] = {in, o, nullptr};
-      } else if (type == AVMEDIA_TYPE_AUDIO && audio_encoder_for(out->oformat)) {
-        const AVCodec* encoder = audio_encoder_for(out->oformat);
+      } else if (type == AVMEDIA_TYPE_AUDIO && av::audio_encoder_for(out->oformat)) {
+        const AVCodec* encoder = av::audio_encoder_for(out->oformat);
         auto t = std::make_unique<av::AudioTranscoder>(in, out.get(), encoder);
         notes.push_back(std::string("audio stream ") + std::to_string(i) + " (" + codec + ") re-encoded to " +
                         encoder->name + ": the container does not take " + codec);
@@ -176,14 +183,14 @@ struct VideoWriter::Impl {
   }
 };
 
-VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio)
+VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio,
+                         const std::string& dreamed_sound)
     : impl_(std::make_unique<Impl>()) {
   check_video_output(path, s);
   auto& d = *impl_;
   const auto& info = source.info();
   d.target = path;
-  d.temp = d.target.parent_path() /
-           ("." + d.target.stem().string() + ".partial-" + std::to_string(::getpid()) + d.target.extension().string());
+  d.temp = partial_path(path);
   d.offset = info.start;
   d.section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
   d.source_tb = AVRational{info.time_base_num, info.time_base_den};
@@ -229,7 +236,12 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   if (const uint8_t* m = av_stream_get_side_data(vin, AV_PKT_DATA_DISPLAYMATRIX, &size)) {
     if (uint8_t* copy = av_stream_new_side_data(d.video, AV_PKT_DATA_DISPLAYMATRIX, size)) std::memcpy(copy, m, size);
   }
-  d.add_side_streams(info.path, vindex, audio);
+  if (audio == AudioMode::Dream) {
+    if (dreamed_sound.empty()) throw Error("VideoWriter: AudioMode::Dream needs the dreamed sound file");
+    d.add_dreamed_sound(dreamed_sound);
+  } else {
+    d.add_side_streams(info.path, vindex, audio);
+  }
 
   av::check(avio_open(&d.out->pb, d.temp.c_str(), AVIO_FLAG_WRITE), "creating '" + path + "'");
   AVDictionary* opts = nullptr;
@@ -252,9 +264,8 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
 
 VideoWriter::~VideoWriter() {
   if (!impl_->finished) {
-    std::error_code ec;
     impl_->out.reset();  // closes the file first
-    fs::remove(impl_->temp, ec);
+    discard_partial(impl_->temp);
   }
 }
 
@@ -281,11 +292,9 @@ void VideoWriter::finish() {
   // pictures).
   d.section_end = std::min(d.section_end, d.video_end);
   d.pump_side(1e300);
-  av::check(av_write_trailer(d.out.get()), "finishing '" + d.target.string() + "'");
+  av::check(av_write_trailer(d.out.get()), "finishing '" + d.target + "'");
   d.out.reset();
-  std::error_code ec;
-  fs::rename(d.temp, d.target, ec);
-  if (ec) throw Error("cannot move the finished video to '" + d.target.string() + "': " + ec.message());
+  commit_partial(d.temp, d.target);
   d.finished = true;
 }
 

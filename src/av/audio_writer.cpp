@@ -1,0 +1,146 @@
+// AudioWriter: libsndfile for the formats it writes well, FFmpeg for every other container.
+#include <avdream/audio_io.hpp>
+#include <avdream/error.hpp>
+#include <avdream/partial_file.hpp>
+
+#include <sndfile.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+
+#include "audio_encoder.hpp"
+
+namespace avdream {
+namespace {
+
+std::string lower_extension(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext;
+}
+
+// libsndfile's format for an extension, or 0 when FFmpeg writes it. 24-bit PCM where the
+// format has PCM: dreamed sound has no reason to lose resolution.
+int sndfile_format(const std::string& ext) {
+  if (ext == ".wav") return SF_FORMAT_WAV | SF_FORMAT_PCM_24;
+  if (ext == ".flac") return SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+  if (ext == ".ogg" || ext == ".oga") return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  if (ext == ".aiff" || ext == ".aif") return SF_FORMAT_AIFF | SF_FORMAT_PCM_24;
+  if (ext == ".au") return SF_FORMAT_AU | SF_FORMAT_PCM_24;
+  if (ext == ".caf") return SF_FORMAT_CAF | SF_FORMAT_PCM_24;
+  if (ext == ".w64") return SF_FORMAT_W64 | SF_FORMAT_PCM_24;
+  return 0;
+}
+
+// Above 0.9 of full scale the signal bends smoothly toward 1 instead of clipping.
+float soft_limit(float x, int64_t& limited) {
+  constexpr float knee = 0.9f, room = 1.0f - knee;
+  const float a = std::abs(x);
+  if (a <= knee) return x;
+  ++limited;
+  return std::copysign(knee + room * std::tanh((a - knee) / room), x);
+}
+
+}  // namespace
+
+void check_audio_output(const std::string& path) {
+  const auto ext = lower_extension(path);
+  if (sndfile_format(ext)) return;
+  const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
+  if (!fmt || !av::audio_encoder_for(fmt))
+    throw UsageError("cannot write sound files of type '" + ext + "' ('" + path +
+                     "'); use .wav, .flac, .ogg, .mp3, .m4a or .opus");
+}
+
+struct AudioWriter::Impl {
+  std::string target, temp;
+  int channels = 0;
+  int64_t limited = 0;
+  bool finished = false;
+  std::vector<float> scratch;
+  // libsndfile
+  SNDFILE* snd = nullptr;
+  // FFmpeg
+  av::OutputFormatPtr out;
+  std::unique_ptr<av::AudioEncoder> encoder;
+
+  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing '" + target + "'"); }
+  void close() {
+    if (snd) sf_close(snd);
+    snd = nullptr;
+    encoder.reset();
+    out.reset();
+  }
+};
+
+AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels) : impl_(std::make_unique<Impl>()) {
+  check_audio_output(path);
+  if (sample_rate <= 0 || channels <= 0) throw Error("cannot write sound without a rate or channels");
+  auto& d = *impl_;
+  d.target = path;
+  d.temp = partial_path(path);
+  d.channels = channels;
+  if (const int format = sndfile_format(lower_extension(path))) {
+    SF_INFO info{};
+    info.samplerate = sample_rate;
+    info.channels = channels;
+    info.format = format;
+    d.snd = sf_open(d.temp.c_str(), SFM_WRITE, &info);
+    if (!d.snd) {
+      discard_partial(d.temp);
+      throw Error("cannot write '" + path + "': " + sf_strerror(nullptr));
+    }
+    return;
+  }
+  AVFormatContext* raw = nullptr;
+  av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, d.temp.c_str()), "output '" + path + "'");
+  d.out.reset(raw);
+  AVChannelLayout layout;
+  av_channel_layout_default(&layout, channels);
+  d.encoder = std::make_unique<av::AudioEncoder>(d.out.get(), av::audio_encoder_for(d.out->oformat), layout,
+                                                 AV_SAMPLE_FMT_FLT, sample_rate);
+  av::check(avio_open(&d.out->pb, d.temp.c_str(), AVIO_FLAG_WRITE), "creating '" + path + "'");
+  av::check(avformat_write_header(d.out.get(), nullptr), "writing the header of '" + path + "'");
+}
+
+AudioWriter::~AudioWriter() {
+  if (impl_ && !impl_->finished) {
+    impl_->close();
+    discard_partial(impl_->temp);
+  }
+}
+AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
+AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
+int64_t AudioWriter::limited_samples() const { return impl_->limited; }
+
+void AudioWriter::write(const float* interleaved, int64_t frames) {
+  auto& d = *impl_;
+  d.scratch.resize(std::size_t(frames) * d.channels);
+  for (std::size_t i = 0; i < d.scratch.size(); ++i) d.scratch[i] = soft_limit(interleaved[i], d.limited);
+  if (d.snd) {
+    if (sf_writef_float(d.snd, d.scratch.data(), frames) != frames)
+      throw Error("writing '" + d.target + "': " + sf_strerror(d.snd));
+    return;
+  }
+  const uint8_t* planes[1] = {reinterpret_cast<const uint8_t*>(d.scratch.data())};
+  d.encoder->push(planes, static_cast<int>(frames), [&d](AVPacket* p) { d.write_packet(p); });
+}
+
+void AudioWriter::finish() {
+  auto& d = *impl_;
+  if (d.snd) {
+    const int r = sf_close(d.snd);
+    d.snd = nullptr;
+    if (r != 0) throw Error("finishing '" + d.target + "': " + sf_error_number(r));
+  } else {
+    d.encoder->flush([&d](AVPacket* p) { d.write_packet(p); });
+    av::check(av_write_trailer(d.out.get()), "finishing '" + d.target + "'");
+    d.close();
+  }
+  commit_partial(d.temp, d.target);
+  d.finished = true;
+}
+
+}  // namespace avdream
