@@ -1,9 +1,12 @@
 #include <avdream/audio.hpp>
+#include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 
 #include <torch/autograd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 namespace avdream {
 namespace {
@@ -16,6 +19,14 @@ int next_pow2(int n) {
 }
 }  // namespace
 
+void check_audio_params(const AudioDreamParams& p) {
+  if (p.iterations < 0 || p.iterations > 10000) throw UsageError("--audio-iterations must be in [0, 10000]");
+  if (!(p.step > 0) || p.step > 10) throw UsageError("--audio-strength must be more than 0 (and sensible)");
+  if (p.gl_iterations < 0 || p.gl_iterations > 10000) throw UsageError("--gl-iters must be in [0, 10000]");
+  if (!(p.block_seconds >= 2) || !(p.overlap_seconds >= 0) || p.overlap_seconds * 2 > p.block_seconds)
+    throw UsageError("audio blocks must be at least 2 s and overlap by at most half a block");
+}
+
 LogMelFrontEnd front_end(const Model& model, int sample_rate) {
   if (model.kind() != ModelKind::LogMel) throw UsageError("model " + model.name() + " is not a log-mel (sound) model");
   const double rate = model.number_attr("sample_rate");
@@ -24,9 +35,10 @@ LogMelFrontEnd front_end(const Model& model, int sample_rate) {
   fe.stft.win_length = static_cast<int>(std::lround(model.number_attr("win_length") / rate * sample_rate));
   fe.stft.hop = static_cast<int>(std::lround(model.number_attr("hop_length") / rate * sample_rate));
   fe.stft.n_fft = next_pow2(fe.stft.win_length);
-  const double fmax = std::min(model.number_attr("fmax"), sample_rate / 2.0);
-  fe.filterbank = mel_filterbank(fe.stft.n_fft, sample_rate, static_cast<int>(model.number_attr("n_mels")),
-                                 model.number_attr("fmin"), fmax);
+  fe.sample_rate = sample_rate;
+  fe.fmin = model.number_attr("fmin");
+  fe.fmax = std::min(model.number_attr("fmax"), sample_rate / 2.0);
+  fe.filterbank = mel_filterbank(fe.stft.n_fft, sample_rate, static_cast<int>(model.number_attr("n_mels")), fe.fmin, fe.fmax);
   fe.log_offset = model.number_attr("log_offset");
   fe.patch_frames = static_cast<int>(model.number_attr("patch_frames"));
   fe.patch_hop = static_cast<int>(model.number_attr("patch_hop_frames"));
@@ -37,73 +49,179 @@ torch::Tensor log_mel(const LogMelFrontEnd& fe, const torch::Tensor& log_magnitu
   return torch::log(torch::matmul(torch::exp(log_magnitude), fe.filterbank.to(log_magnitude.device())) + fe.log_offset);
 }
 
-torch::Tensor score_log_mel(const Model& model, const Objective& objective, const LogMelFrontEnd& fe,
-                            const torch::Tensor& logmel) {
-  const int64_t frames = logmel.size(0);
-  // Short sounds are padded (with silence) to one patch.
+torch::Tensor log_mel_patches(const LogMelFrontEnd& fe, const torch::Tensor& logmel) {
   torch::Tensor x = logmel;
-  if (frames < fe.patch_frames)
-    x = torch::cat({logmel, torch::full({fe.patch_frames - frames, logmel.size(1)}, std::log(fe.log_offset), logmel.options())});
-  std::vector<torch::Tensor> scores;
+  if (x.size(0) < fe.patch_frames)
+    x = torch::cat({x, torch::full({fe.patch_frames - x.size(0), x.size(1)}, std::log(fe.log_offset), x.options())});
+  std::vector<torch::Tensor> patches;
   for (int64_t start = 0;; start += fe.patch_hop) {
     const int64_t s = std::min<int64_t>(start, x.size(0) - fe.patch_frames);
-    const auto patch = x.slice(0, s, s + fe.patch_frames).unsqueeze(0).unsqueeze(0);
-    scores.push_back(objective.score(model.forward(patch, objective.taps()), patch, Region{0, s, 0, x.size(0)}));
+    patches.push_back(x.slice(0, s, s + fe.patch_frames));
     if (s + fe.patch_frames >= x.size(0)) break;
   }
-  return torch::stack(scores).mean();
+  return torch::stack(patches).unsqueeze(1);
+}
+
+torch::Tensor score_log_mel(const Model& model, const Objective& objective, const LogMelFrontEnd& fe,
+                            const torch::Tensor& logmel) {
+  // One batch: every term is a mean over the batch, so this is the mean of the patch scores.
+  const auto x = log_mel_patches(fe, logmel);
+  return objective.score(model.forward(x, objective.taps()), x, Region{0, 0, x.size(3), x.size(2)});
+}
+
+torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel) {
+  torch::NoGradGuard no_grad;
+  constexpr int64_t kBatch = 64;  // patches per forward pass: long sounds in bounded memory
+  const auto patches = log_mel_patches(fe, logmel.to(model.device()));
+  torch::Tensor sum;
+  for (int64_t i = 0; i < patches.size(0); i += kBatch) {
+    const auto p = torch::sigmoid(model.forward(patches.slice(0, i, i + kBatch), {kLogits}).at(kLogits)).sum(0);
+    sum = sum.defined() ? sum + p : p;
+  }
+  return (sum / patches.size(0)).cpu();
+}
+
+torch::Tensor sound_class_scores(const Model& model, const std::vector<float>& mono, int sample_rate) {
+  const int rate = static_cast<int>(model.number_attr("sample_rate"));
+  const auto fe = front_end(model, rate);
+  const auto magnitude = Stft(fe.stft).analyze(resample(mono, sample_rate, rate)).abs();
+  return clip_class_scores(model, fe, log_mel(fe, torch::log(magnitude.clamp_min(kFloor))));
 }
 
 AudioDreamResult dream_audio(const Model& model, const Objective& objective,
                              const std::vector<std::vector<float>>& channels, int sample_rate,
                              const AudioDreamParams& params) {
   if (channels.empty() || channels[0].empty()) throw Error("no sound to dream");
-  if (params.iterations < 0 || !(params.step > 0) || params.gl_iterations < 0)
-    throw UsageError("impossible audio dream parameters");
-  const auto fe = front_end(model, sample_rate);
+  check_audio_params(params);
+  // Everything happens at the model's own rate; only the change goes back to the file's rate.
+  const int rate = static_cast<int>(model.number_attr("sample_rate"));
+  const auto fe = front_end(model, rate);
   const Stft stft(fe.stft);
   const std::size_t length = channels[0].size();
-  // The mid signal is what is dreamed; every channel gets the same magnitude gain, so the
-  // stereo image stays where it was.
-  std::vector<float> mid(length, 0.0f);
-  for (const auto& c : channels)
-    for (std::size_t i = 0; i < length; ++i) mid[i] += c[i] / channels.size();
-  const auto spectrum = stft.analyze(mid);
-  const auto original = torch::log(spectrum.abs().clamp_min(kFloor));
+  std::vector<std::vector<float>> low;
+  for (const auto& c : channels) low.push_back(resample(c, sample_rate, rate));
+  const std::size_t low_length = low[0].size();
+  // The mid signal is what is dreamed; every channel gets the same magnitude gain.
+  std::vector<float> mid(low_length, 0.0f);
+  for (const auto& c : low)
+    for (std::size_t i = 0; i < low_length; ++i) mid[i] += c[i] / low.size();
+  const auto device = model.device();
+  const auto original = torch::log(stft.analyze(mid).abs().clamp_min(kFloor)).to(device);
   const double ceiling = original.max().item<double>() + 1.0, floor = std::log(fe.log_offset);
+  const auto floor_cells = original.clamp_max(floor);
 
   AudioDreamResult result;
   torch::Tensor x = original.clone();
-  {
-    torch::NoGradGuard no_grad;
-    result.logmel_before = log_mel(fe, original);
-    result.score_before = score_log_mel(model, objective, fe, result.logmel_before).item<double>();
-  }
+  result.logmel_before = log_mel(fe, original).cpu();
+  // Dreaming sees non-overlapping patches on a grid moved at random every step.
+  LogMelFrontEnd tiling = fe;
+  tiling.patch_hop = fe.patch_frames;
+  std::mt19937_64 rng(params.seed);
   for (int i = 0; i < params.iterations; ++i) {
     auto leaf = x.detach().requires_grad_(true);
-    const auto s = score_log_mel(model, objective, fe, log_mel(fe, leaf));
+    const int64_t shift = static_cast<int64_t>(rng() % fe.patch_frames);
+    const auto s = score_log_mel(model, objective, tiling, log_mel(fe, leaf).roll(shift, 0));
     const auto g = torch::autograd::grad({s}, {leaf})[0];
+    result.score_after = s.item<double>();
+    if (i == 0) result.score_before = result.score_after;
     torch::NoGradGuard no_grad;
     x = (x + g * (params.step / (g.abs().mean().item<double>() + 1e-12))).clamp_max(ceiling);
     // The floor stops cells running down to nothing, without lifting what was already quieter.
-    x = torch::max(x, original.clamp_max(floor));
+    x = torch::max(x, floor_cells);
   }
   torch::NoGradGuard no_grad;
-  result.logmel_after = log_mel(fe, x);
-  result.score_after = score_log_mel(model, objective, fe, result.logmel_after).item<double>();
+  result.logmel_after = log_mel(fe, x).cpu();
 
-  const auto gain = torch::exp(x - original);
-  for (const auto& c : channels) {
-    const auto spec = stft.analyze(c);
+  // Each channel: Griffin-Lim from its own phase toward its magnitudes times the gain; the
+  // difference it makes is brought back to the file's rate and added, so what lies above the
+  // model's band (and everything the dream left alone) stays as it was.
+  const auto gain = torch::exp(x - original).cpu();
+  result.gain = gain;
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    const auto spec = stft.analyze(low[c]);
     const auto target = spec.abs() * gain;
-    std::vector<double> convergence;
-    result.channels.push_back(griffin_lim(stft, target, spec, params.gl_iterations, 0.99, length, &convergence));
-    if (result.channels.size() == 1 && !convergence.empty()) {
-      result.convergence_start_db = convergence.front();
-      result.convergence_db = convergence.back();
+    auto dreamed = griffin_lim(stft, target, spec, params.gl_iterations, 0.99, low_length);
+    if (c == 0) {
+      result.convergence_start_db = spectral_convergence_db(target, spec);
+      result.convergence_db = spectral_convergence_db(target, stft.analyze(dreamed));
     }
+    for (std::size_t i = 0; i < low_length; ++i) dreamed[i] -= low[c][i];
+    const auto change = resample(dreamed, rate, sample_rate);
+    std::vector<float> out = channels[c];
+    for (std::size_t i = 0; i < length && i < change.size(); ++i) out[i] += change[i];
+    result.channels.push_back(std::move(out));
   }
   return result;
+}
+
+SoundStreamReport dream_sound_stream(const Model& model, const Objective& objective, int sample_rate, int channels,
+                                     const AudioDreamParams& params, const SoundSource& source, const SoundSink& sink,
+                                     const SoundProgressFn& progress) {
+  check_audio_params(params);
+  if (sample_rate <= 0 || channels <= 0) throw Error("sound without a rate or channels");
+  const int64_t block = std::llround(params.block_seconds * sample_rate);
+  const int64_t overlap = std::llround(params.overlap_seconds * sample_rate);
+  // Frames of the model's log-mel per frame of sound, for cutting each block's share.
+  const double mel_frames_per_sample = model.number_attr("sample_rate") / model.number_attr("hop_length") / sample_rate;
+
+  std::vector<std::vector<float>> pending(channels);   // input not yet dreamed, per channel
+  std::vector<std::vector<float>> tail(channels);      // the previous block's dreamed overlap
+  std::vector<torch::Tensor> before, after;
+  SoundStreamReport report;
+  double score_before = 0, score_after = 0, convergence = 0;
+  bool source_done = false;
+  std::vector<float> out;
+  while (true) {
+    // Each block is `block` frames that it owns plus `overlap` frames it shares with the next.
+    while (!source_done && int64_t(pending[0].size()) < block + overlap) {
+      const auto in = source(block + overlap - int64_t(pending[0].size()));
+      if (in.empty()) {
+        source_done = true;
+        break;
+      }
+      for (std::size_t i = 0; i < in.size(); ++i) pending[i % channels].push_back(in[i]);
+    }
+    const int64_t have = pending[0].size();
+    if (have == 0) break;
+    const bool last = source_done && have <= block + overlap;
+    const int64_t length = std::min(have, block + overlap);
+    std::vector<std::vector<float>> piece(channels);
+    for (int c = 0; c < channels; ++c) piece[c].assign(pending[c].begin(), pending[c].begin() + length);
+    auto r = dream_audio(model, objective, piece, sample_rate, params);
+
+    // Crossfade the head with the previous block's tail. Linear: both blocks' Griffin-Lim
+    // started from the same original phase, so the two versions are strongly correlated.
+    for (int c = 0; c < channels; ++c)
+      for (std::size_t i = 0; i < tail[c].size() && i < r.channels[c].size(); ++i) {
+        const float w = float((i + 0.5) / tail[c].size());
+        r.channels[c][i] = tail[c][i] * (1 - w) + r.channels[c][i] * w;
+      }
+    const int64_t emit = last ? length : block;
+    out.resize(std::size_t(emit) * channels);
+    for (int c = 0; c < channels; ++c) {
+      for (int64_t i = 0; i < emit; ++i) out[i * channels + c] = r.channels[c][i];
+      tail[c].assign(r.channels[c].begin() + emit, r.channels[c].end());
+      pending[c].erase(pending[c].begin(), pending[c].begin() + emit);
+    }
+    sink(out.data(), emit);
+
+    const int64_t frames = std::min<int64_t>(r.logmel_before.size(0), std::llround(emit * mel_frames_per_sample));
+    before.push_back(r.logmel_before.slice(0, 0, last ? r.logmel_before.size(0) : frames));
+    after.push_back(r.logmel_after.slice(0, 0, last ? r.logmel_after.size(0) : frames));
+    score_before += r.score_before * emit;
+    score_after += r.score_after * emit;
+    convergence += r.convergence_db * emit;
+    report.frames += emit;
+    if (progress && !progress(double(report.frames) / sample_rate)) throw Cancelled();
+    if (last) break;
+  }
+  if (report.frames == 0) throw Error("no sound to dream");
+  report.logmel_before = torch::cat(before);
+  report.logmel_after = torch::cat(after);
+  report.score_before = score_before / report.frames;
+  report.score_after = score_after / report.frames;
+  report.convergence_db = convergence / report.frames;
+  return report;
 }
 
 }  // namespace avdream

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds and runs every benchmark; each prints ratios measured side by side in the same run.
-#   bench/run.sh          both: dream step (avdream vs PyTorch) and video (flicker, speed, memory)
+#   bench/run.sh          all: dream step (avdream vs PyTorch), video (flicker, speed, memory), audio
 #   bench/run.sh dream    only the dream step benchmark
 #   bench/run.sh video    only the video benchmark
+#   bench/run.sh audio    only the audio benchmark (class scores, Griffin-Lim, real-time factors)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export AVDREAM_MODEL_PATH=${AVDREAM_MODEL_PATH:-$root/../shared/models}
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$root/build" -j"$(nproc)" --target dream_bench video_bench avdream >/dev/null
+cmake --build "$root/build" -j"$(nproc)" --target dream_bench video_bench audio_bench avdream >/dev/null
 which=${1:-all}
 if [ "$which" = all ] || [ "$which" = dream ]; then "$root/build/bench/dream_bench"; echo; fi
-if [ "$which" = all ] || [ "$which" = video ]; then "$root/build/bench/video_bench" --seconds 2; fi
+if [ "$which" = all ] || [ "$which" = video ]; then "$root/build/bench/video_bench" --seconds 2; echo; fi
+if [ "$which" = all ] || [ "$which" = audio ]; then "$root/build/bench/audio_bench"; fi

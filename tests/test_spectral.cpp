@@ -1,5 +1,6 @@
 // STFT round trip, mel filterbank, Griffin-Lim: the signal side of audio dreaming.
 #include <avdream/error.hpp>
+#include <avdream/audio_io.hpp>
 #include <avdream/media.hpp>
 #include <avdream/audio.hpp>
 #include <avdream/labels.hpp>
@@ -155,10 +156,11 @@ TEST(AudioDream, ABarkDreamedTowardBirdSongScoresHigherForIt) {
   EXPECT_EQ(r.channels[0].size(), static_cast<std::size_t>(clip.frames()));
   EXPECT_GT(r.score_after, r.score_before + 1.0) << "bird logit " << r.score_before << " -> " << r.score_after;
   // The sound still carries the dream: re-analyzed, it scores higher than the original too.
-  const auto fe = front_end(yamnet, clip.sample_rate);
+  const auto fe = front_end(yamnet, 16000);
   const Stft stft(fe.stft);
   torch::NoGradGuard no_grad;
-  const auto again = score_log_mel(yamnet, obj, fe, log_mel(fe, torch::log(stft.analyze(r.channels[0]).abs().clamp_min(1e-7))));
+  const auto heard = resample(r.channels[0], clip.sample_rate, 16000);
+  const auto again = score_log_mel(yamnet, obj, fe, log_mel(fe, torch::log(stft.analyze(heard).abs().clamp_min(1e-7))));
   EXPECT_GT(again.item<double>(), r.score_before + 0.5);
   EXPECT_LT(r.convergence_db, r.convergence_start_db);
   std::cout << "bird logit " << r.score_before << " -> " << r.score_after << " (resynthesized " << again.item<double>()

@@ -1,6 +1,7 @@
 // dream_video: decode + flow | dream | composite + encode, joined by bounded queues.
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/video_job.hpp>
 
 #include <opencv2/imgproc.hpp>
@@ -8,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "bounded_queue.hpp"
@@ -83,15 +86,41 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   if (!job.preview.empty()) check_picture_output(job.preview);
   if (job.duration == 0) throw UsageError("--duration must be more than 0");
   const auto model_path = resolve_model(job.model);
+  std::optional<Model> sound_model;
+  if (job.audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
   VideoReader reader(input, job.start, job.duration);
   const auto model = Model::load(model_path, job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
   VideoDreamer dreamer(model, make_objective(model, job.targets), job.params);
-  VideoWriter writer(output, reader, job.encode, job.audio);
   const auto info = reader.info();
 
   VideoReport report;
+  AudioMode audio = job.audio;
+  if (audio == AudioMode::Dream && !info.has_audio) audio = AudioMode::None;
+  // The soundtrack is dreamed first, into a hidden file beside the output that lives as long
+  // as this job.
+  const std::filesystem::path out_path(output);
+  const auto sound_file = partial_path((out_path.parent_path() / (out_path.stem().string() + ".soundtrack.wav")).string());
+  const Finally remove_sound([&] { discard_partial(sound_file); });
+  if (audio == AudioMode::Dream) {
+    SoundJob sound = job.sound;
+    sound.start = info.start;
+    sound.duration = job.duration < 0 ? -1.0 : info.duration;
+    sound.picture.clear();
+    report.sound = dream_sound_file(input, sound_file, sound, *sound_model, [&](double done) {
+      if (!progress) return true;
+      VideoProgress p;
+      p.frames_total = info.frame_count;
+      p.sound = true;
+      p.sound_done = done;
+      p.sound_total = info.duration;
+      return progress(p);
+    });
+    report.sound_dreamed = true;
+  }
+  VideoWriter writer(output, reader, job.encode, audio, sound_file);
+
   report.width = info.width;
   report.height = info.height;
   detail::BoundedQueue<PreparedFrame> to_dream(3);

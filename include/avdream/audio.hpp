@@ -1,33 +1,47 @@
 #pragma once
 // Dreaming sound through a log-mel CNN (YAMNet's contract, kind == "logmel").
 //
-//   1. STFT of the (mono) signal at the file's own rate, with the model's window and hop in
-//      seconds (25 ms / 10 ms for YAMNet), and the model's mel filterbank built at that rate: the
-//      network sees the same bands it was trained on, and nothing is resampled.
+//   1. The sound is resampled (libswresample) to the model's rate, 16 kHz for YAMNet, and
+//      analysed with exactly the model's front end (25 ms window, 10 ms hop, its mel bands).
+//      Why not a filterbank at the file's rate: the model hears what it was trained on, and
+//      phase recovery at 16 kHz costs a fifth of what it costs at 44.1 kHz (a tenth at 96 kHz).
 //   2. Gradient ascent on the log magnitudes: mel = exp(logmag) @ filterbank, log(mel + offset),
-//      96-frame patches hopped by 48 through the network, the objective's gradient back to the
-//      log magnitudes, normalized steps, clamped to [log(offset), max(original) + 1].
-//   3. The magnitude gain (dreamed / original) is applied to every channel's spectrogram, and
-//      fast Griffin-Lim started from the original phase makes the sound.
+//      96-frame patches through the network as one batch, the objective's gradient back to the
+//      log magnitudes, normalized steps, clamped to [log(offset), max(original) + 1]. While
+//      dreaming, the patches tile the sound without overlap on a grid shifted at random every
+//      step (jitter, as for pictures): half the work of the model's 48-frame hop, and no fixed
+//      patch edges to leave marks.
+//   3. The magnitude gain (dreamed / original) is applied to every channel's spectrogram, so the
+//      stereo image stays where it was, and fast Griffin-Lim started from each channel's own
+//      phase makes the sound. Only the change it makes is resampled back and added to the
+//      original channel: rate, length and everything above the model's 8 kHz band are kept.
+//   4. Long sounds stream through in blocks (10 s, crossfaded over 0.5 s): memory stays flat.
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
 #include <avdream/spectral.hpp>
 
+#include <functional>
 #include <vector>
 
 namespace avdream {
 
 struct AudioDreamParams {
-  int iterations = 20;    // gradient steps on the whole spectrogram
-  double step = 0.05;     // in log-magnitude units, after gradient normalization
-  int gl_iterations = 32; // fast Griffin-Lim iterations
+  int iterations = 20;          // gradient steps on each block's spectrogram
+  uint64_t seed = 0;            // the patch grid's random shift per step
+  double step = 0.05;           // log-magnitude units per step, after gradient normalization
+  int gl_iterations = 32;       // fast Griffin-Lim iterations
+  double block_seconds = 10.0;  // sound is dreamed in blocks this long...
+  double overlap_seconds = 0.5; // ...each crossfaded into the next over this much
 };
+// Throws UsageError for impossible values.
+void check_audio_params(const AudioDreamParams& params);
 
-// The model's front end at a given sample rate.
+// The model's front end at a given sample rate (the dreamer uses the model's own rate).
 struct LogMelFrontEnd {
   StftParams stft;
   torch::Tensor filterbank;  // [bins, n_mels]
   double log_offset = 0.001;
+  double sample_rate = 16000, fmin = 125, fmax = 7500;
   int patch_frames = 96, patch_hop = 48;
 };
 LogMelFrontEnd front_end(const Model& model, int sample_rate);
@@ -35,22 +49,54 @@ LogMelFrontEnd front_end(const Model& model, int sample_rate);
 // log(mel + offset) of log magnitudes [frames, bins] -> [frames, n_mels], differentiable.
 torch::Tensor log_mel(const LogMelFrontEnd& fe, const torch::Tensor& log_magnitude);
 
-// The objective over a whole log-mel spectrogram [frames, n_mels]: the mean of the patch scores.
+// The model's view of a log-mel spectrogram: 96-frame patches hopped by 48, the last one
+// aligned to the end, short sounds padded with silence: [patches, 1, 96, n_mels].
+torch::Tensor log_mel_patches(const LogMelFrontEnd& fe, const torch::Tensor& logmel);
+
+// The objective over a whole log-mel spectrogram [frames, n_mels]: the mean over its patches.
 torch::Tensor score_log_mel(const Model& model, const Objective& objective, const LogMelFrontEnd& fe,
                             const torch::Tensor& logmel);
+
+// The model's clip scores: sigmoid(logits) averaged over the patches, [classes].
+torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel);
+// The same for a (mono) sound at any rate: resampled to the model's rate, through its front end.
+torch::Tensor sound_class_scores(const Model& model, const std::vector<float>& mono, int sample_rate);
 
 struct AudioDreamResult {
   std::vector<std::vector<float>> channels;  // the dreamed sound, same length and channel count
   torch::Tensor logmel_before, logmel_after;  // [frames, n_mels] of the mid signal
+  torch::Tensor gain;                         // dreamed / original magnitude, [frames, bins]
+  // The objective at the first and the last gradient step (0 without steps).
   double score_before = 0, score_after = 0;
   // Griffin-Lim's spectral convergence (dB) on the first channel, at its first and last
   // iteration: how close the sound came to the dreamed magnitudes.
   double convergence_start_db = 0, convergence_db = 0;
 };
 
-// Dreams `channels` (each the same length) sampled at `sample_rate`.
+// Dreams `channels` (each the same length) sampled at `sample_rate`, in one piece.
 AudioDreamResult dream_audio(const Model& model, const Objective& objective,
                              const std::vector<std::vector<float>>& channels, int sample_rate,
                              const AudioDreamParams& params);
+
+// --- Streaming: any length in flat memory ------------------------------------------------
+// Where sound comes from and goes to: interleaved float frames. A source returns up to `frames`
+// frames, and an empty vector at the end.
+using SoundSource = std::function<std::vector<float>(int64_t frames)>;
+using SoundSink = std::function<void(const float* interleaved, int64_t frames)>;
+// Seconds of sound done so far; returning false cancels (Cancelled is thrown).
+using SoundProgressFn = std::function<bool(double seconds_done)>;
+
+struct SoundStreamReport {
+  int64_t frames = 0;                        // read and written
+  torch::Tensor logmel_before, logmel_after; // of the whole sound, [frames, n_mels]
+  double score_before = 0, score_after = 0;  // the objective, averaged over blocks by length
+  double convergence_db = 0;                 // Griffin-Lim's, averaged over blocks by length
+};
+
+// Dreams everything `source` gives, block by block (params.block_seconds, crossfaded over
+// params.overlap_seconds), into `sink`: as many frames out as came in.
+SoundStreamReport dream_sound_stream(const Model& model, const Objective& objective, int sample_rate, int channels,
+                                     const AudioDreamParams& params, const SoundSource& source, const SoundSink& sink,
+                                     const SoundProgressFn& progress = {});
 
 }  // namespace avdream

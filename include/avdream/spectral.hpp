@@ -7,7 +7,6 @@
 //   auto back = stft.synthesize(spec, samples.size());   // == samples within 1e-5
 #include <torch/types.h>
 
-#include <memory>
 #include <vector>
 
 namespace avdream {
@@ -34,10 +33,8 @@ class Stft {
   std::vector<float> synthesize(const torch::Tensor& spectrum, std::size_t length) const;
 
  private:
-  struct Plans;
   StftParams params_;
   std::vector<float> window_;  // win_length, zero-padded to n_fft at the end
-  std::shared_ptr<const Plans> plans_;
 };
 
 // 20 log10(|| |spectrum| - magnitude || / || magnitude ||): how far a signal's spectrogram is

@@ -4,7 +4,11 @@
 //
 //   decode + flow (FramePreparer) --[queue]--> dream (VideoDreamer, this thread)
 //                                  --[queue]--> detail onto the full frame + encode + mux
+//
+// With AudioMode::Dream the soundtrack is dreamed first (the sound job, streamed into a hidden
+// sound file beside the output) and encoded with the frames as the only audio stream.
 #include <avdream/media.hpp>
+#include <avdream/sound_job.hpp>
 #include <avdream/still.hpp>
 #include <avdream/video.hpp>
 
@@ -20,6 +24,7 @@ struct VideoJob {
   VideoDreamParams params = default_video_params();
   EncodeSettings encode;
   AudioMode audio = AudioMode::Keep;
+  SoundJob sound;          // the soundtrack's dream, with AudioMode::Dream
   double start = 0.0;      // seconds into the source
   double duration = -1.0;  // seconds; < 0: to the end
   std::string preview;     // contact sheet PNG of source/dream pairs; empty: none
@@ -29,6 +34,8 @@ struct VideoJob {
 struct VideoProgress {
   int64_t frames_done = 0, frames_total = 0;  // total is the container's estimate
   double fps = 0.0, eta_seconds = 0.0;
+  bool sound = false;  // true while the soundtrack is dreamed (before the frames)
+  double sound_done = 0.0, sound_total = 0.0;  // seconds of the soundtrack
 };
 // Called after every frame; returning false cancels (dream_video throws Cancelled and leaves no
 // output file).
@@ -40,6 +47,8 @@ struct VideoReport {
   double seconds = 0.0;        // wall time of the whole job
   double dream_seconds = 0.0;  // time the network's thread spent dreaming
   double flow_seconds = 0.0;   // time spent on optical flow (on the decode thread)
+  bool sound_dreamed = false;
+  SoundReport sound;           // the soundtrack's dream, when sound_dreamed
   std::vector<std::string> warnings;  // damaged input
   std::vector<std::string> notes;     // streams re-encoded or dropped for the container
 };

@@ -4,37 +4,22 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
-#include <unistd.h>
 
 #include "options.hpp"
+#include "terminal.hpp"
 
 namespace avdream::cli {
 namespace {
 
-std::string clock_time(double seconds) {
-  const int s = static_cast<int>(seconds + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%d:%02d", s / 60, s % 60);
-  return buf;
-}
-
-// Ctrl-C and kill ask the work to stop at the next step; the library then removes its
-// temporary output, so nothing that looks complete is left behind.
-std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int) { g_stop = true; }
-
 // Progress on one line, rewritten in place on a terminal (nothing when stderr is not one, or
 // with -q); every call also answers whether to go on.
 DreamProgressFn dream_progress(bool show) {
-  show = show && ::isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
   return [start, show](const DreamProgress& p) {
     if (show) {
@@ -45,17 +30,18 @@ DreamProgressFn dream_progress(bool show) {
                    p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
       if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
     }
-    return !g_stop;
+    return !stop_requested();
   };
 }
 
 VideoProgressFn video_progress(bool show) {
-  show = show && ::isatty(STDERR_FILENO);
   return [show](const VideoProgress& p) {
-    if (show)
+    if (show && p.sound)
+      std::fprintf(stderr, "\rsoundtrack %s/%s   ", clock_time(p.sound_done).c_str(), clock_time(p.sound_total).c_str());
+    else if (show)
       std::fprintf(stderr, "\rframe %lld/%lld  %.2f fps  ETA %s   ", static_cast<long long>(p.frames_done),
                    static_cast<long long>(p.frames_total), p.fps, clock_time(p.eta_seconds).c_str());
-    return !g_stop;
+    return !stop_requested();
   };
 }
 
@@ -108,9 +94,9 @@ int list_layers(const Options& o) {
 }
 
 int dream_picture(const Options& o) {
-  const auto report = dream_still(o.input, o.output, o.still_job(), dream_progress(!o.quiet));
+  const auto report = dream_still(o.input(), o.output, o.still_job(), dream_progress(show_progress(o.quiet)));
   if (!o.quiet) {
-    std::cout << "dreamed " << o.input << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
+    std::cout << "dreamed " << o.input() << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
               << std::fixed << std::setprecision(1) << report.seconds << " s";
     if (o.verbose)
       std::cout << ", objective " << std::setprecision(3) << report.score_before << " -> " << report.score_after
@@ -121,18 +107,21 @@ int dream_picture(const Options& o) {
 }
 
 int dream_clip(const Options& o) {
-  const auto report = dream_video(o.input, o.output, o.video_job(), video_progress(!o.quiet));
-  if (::isatty(STDERR_FILENO) && !o.quiet) std::fprintf(stderr, "\n");
+  const auto report = dream_video(o.input(), o.output, o.video_job(), video_progress(show_progress(o.quiet)));
+  if (show_progress(o.quiet)) std::fprintf(stderr, "\n");
   for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
   if (!o.quiet)
     for (const auto& n : report.notes) std::cerr << "avdream: note: " << n << "\n";
   if (!o.quiet) {
-    std::cout << "dreamed " << o.input << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
+    std::cout << "dreamed " << o.input() << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
               << report.frames << " frames, " << std::fixed << std::setprecision(1) << report.seconds << " s, "
               << std::setprecision(2) << report.frames / std::max(report.seconds, 1e-9) << " fps";
     if (o.verbose)
       std::cout << "; " << report.cold_frames << " cold frames, " << report.scene_cuts << " scene cuts, network busy "
                 << std::setprecision(0) << 100 * report.dream_seconds / std::max(report.seconds, 1e-9) << "% of the time";
+    if (report.sound_dreamed)
+      std::cout << "; soundtrack dreamed in " << std::setprecision(1) << report.sound.seconds << " s (heard as "
+                << report.sound.top_before << " -> " << report.sound.top_after << ")";
     std::cout << ")\n";
   }
   return 0;
@@ -140,12 +129,12 @@ int dream_clip(const Options& o) {
 
 int run(const Options& o) {
   configure_runtime(o.threads);
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  install_stop_handlers();
   switch (o.command) {
     case Command::ListModels: return list_models();
     case Command::ListLayers: return list_layers(o);
-    case Command::Dream: return is_picture(o.input) ? dream_picture(o) : dream_clip(o);
+    case Command::Spectro: return dream_sounds(o);
+    case Command::Dream: return is_picture(o.input()) ? dream_picture(o) : dream_clip(o);
   }
   return 1;
 }

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <avdream/error.hpp>
 #include <avdream/runtime.hpp>
 
 #include <CLI/CLI.hpp>
@@ -9,24 +10,62 @@
 
 namespace avdream::cli {
 
+namespace {
+
+// --theme: the picture and the sound dream of the same thing.
+struct Theme {
+  std::string image_model;                 // used when --model is not given; empty: keep
+  std::vector<std::string> image_classes;  // added when --class is not given
+  std::vector<std::string> sound_classes;  // added when --audio-class is not given
+};
+Theme theme_named(const std::string& name) {
+  if (name == "dog") return {"", {"golden retriever"}, {"Dog", "Bark"}};
+  // The birds model dreams birds with its default layers; every class in it is a bird.
+  if (name == "bird") return {"inat_birds_mobilenet_v2", {}, {"Bird", "Bird vocalization, bird call, bird song"}};
+  return {};
+}
+
+}  // namespace
+
 StillJob Options::still_job() const {
   StillJob job;
   job.model = model;
   job.targets = targets;
   job.params = dream;
   job.device = parse_device(device);
+  const auto t = theme_named(theme);
+  if (!model_given && !t.image_model.empty()) job.model = t.image_model;
+  if (job.targets.classes.empty()) job.targets.classes = t.image_classes;
   return job;
 }
 
 VideoJob Options::video_job() const {
+  const auto still = still_job();
   VideoJob job = video;
-  job.model = model;
-  job.targets = targets;
+  job.model = still.model;
+  job.targets = still.targets;
   const int video_max_size = job.params.dream.max_size;
   job.params.dream = dream;
   if (!max_size_given) job.params.dream.max_size = video_max_size;
-  job.audio = audio == "none" ? AudioMode::None : AudioMode::Keep;
+  job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
+  if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
+    try {
+      resolve_model(sound.model);
+    } catch (const Error&) {
+      job.audio = AudioMode::Keep;
+    }
+  }
+  job.sound = sound_job();
+  job.device = still.device;
+  return job;
+}
+
+SoundJob Options::sound_job() const {
+  SoundJob job = sound;
+  job.params.step *= audio_strength;
+  job.params.seed = dream.seed;
   job.device = parse_device(device);
+  if (job.targets.classes.empty()) job.targets.classes = theme_named(theme).sound_classes;
   return job;
 }
 
@@ -44,9 +83,11 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   auto& p = o.dream;
   auto& t = o.targets;
   auto& v = o.video;
-  app.add_option("input", o.input, "Picture (jpg, png, bmp, webp, tiff...) or video (anything FFmpeg reads)");
+  app.add_option("input", o.inputs,
+                 "Picture (jpg, png, bmp, webp, tiff...) or video (anything FFmpeg reads); with --spectro, sound "
+                 "files and folders of them");
   app.add_option("-o,--output", o.output, "Output file; its extension picks the format");
-  app.add_option("--model", o.model, "Model name on the search path, or a .pt file")->capture_default_str();
+  auto* model = app.add_option("--model", o.model, "Model name on the search path, or a .pt file")->capture_default_str();
   app.add_option("--layers", t.layers,
                  "Layers to dream, e.g. block_9,block_12:0.5 (weight) or block_12#37 (one channel); "
                  "default: the model's default layers");
@@ -76,9 +117,35 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9")->capture_default_str()->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
   app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
-  app.add_option("--audio", o.audio, "keep (copy the source's sound) or none")
-      ->check(CLI::IsMember({"keep", "none"}))->capture_default_str()->group(video_group);
+  app.add_option("--audio", o.audio,
+                 "dream (the soundtrack through the audio model; the default when one is found), keep (copy "
+                 "the source's sound) or none")
+      ->check(CLI::IsMember({"dream", "keep", "none"}))->group(video_group);
   app.add_option("--preview", v.preview, "Write a contact sheet PNG of source/dream pairs")->group(video_group);
+
+  const std::string audio_group = "Sound";
+  auto& a = o.sound;
+  app.add_flag("--spectro", [&o](int64_t) { o.command = Command::Spectro; },
+               "Dream sound: every input is a sound file (or a video's soundtrack) or a folder of them; "
+               "-o is a file for one input, else a folder")->group(audio_group);
+  app.add_option("--audio-model", a.model, "Sound model name on the search path, or a .pt file")
+      ->capture_default_str()->group(audio_group);
+  app.add_option("--audio-layers", a.targets.layers, "Sound model layers, e.g. block_9,block_11:0.5; default: the model's")
+      ->group(audio_group);
+  app.add_option("--audio-class", a.targets.classes,
+                 "Sound class to dream toward, e.g. Dog or \"Bird vocalization, bird call, bird song\"; repeatable")
+      ->group(audio_group);
+  app.add_option("--audio-strength", o.audio_strength, "Multiplies the sound dream's step size")
+      ->capture_default_str()->group(audio_group);
+  app.add_option("--audio-iterations", a.params.iterations, "Gradient steps on the spectrogram")
+      ->capture_default_str()->group(audio_group);
+  app.add_option("--gl-iters", a.params.gl_iterations, "Griffin-Lim iterations (phase recovery)")
+      ->capture_default_str()->group(audio_group);
+  app.add_flag("--no-spectrogram", [&o](int64_t) { o.spectrograms = false; },
+               "--spectro: no before/after picture")->group(audio_group);
+  app.add_option("--theme", o.theme,
+                 "dog or bird: picture and sound dream of the same thing (sets --class and --audio-class, "
+                 "bird also the birds model)")->check(CLI::IsMember({"dog", "bird"}));
 
   app.add_option("--threads", o.threads, "Compute threads; 0 = all cores")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -94,20 +161,26 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     return 2;
   }
   o.max_size_given = max_size->count() > 0;
+  o.model_given = model->count() > 0;
+  auto usage = [](const std::string& message) {
+    std::cerr << "avdream: " << message << " (see avdream --help)\n";
+    return 2;
+  };
+  if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
   if (*models) {
     o.command = Command::ListModels;
   } else if (*layers) {
     o.command = Command::ListLayers;
-  } else {
-    o.command = Command::Dream;
-    if (o.input.empty()) {
-      std::cerr << "avdream: no input given (see avdream --help)\n";
-      return 2;
-    }
-    if (o.output.empty()) {
-      const std::filesystem::path in(o.input);
-      o.output = in.stem().string() + "_dream" + in.extension().string();
-    }
+  } else if (o.inputs.empty()) {
+    return usage("no input given");
+  } else if (o.command == Command::Spectro) {
+    // The output is decided per file by dream_sounds().
+  } else if (o.inputs.size() > 1) {
+    return usage("one picture or video at a time (" + std::to_string(o.inputs.size()) +
+                 " inputs given); --spectro takes several sound files");
+  } else if (o.output.empty()) {
+    const std::filesystem::path in(o.input());
+    o.output = in.stem().string() + "_dream" + in.extension().string();
   }
   return std::nullopt;
 }

@@ -5,32 +5,44 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace avdream::cli {
 
-enum class Command { Dream, ListModels, ListLayers };
+enum class Command { Dream, Spectro, ListModels, ListLayers };
 
 struct Options {
   Command command = Command::Dream;
-  std::string input;
+  std::vector<std::string> inputs;  // one for pictures and videos; files and folders for --spectro
   std::string output;  // default: <input stem>_dream<input ext> in the current folder
   std::string model = "imagenet_mobilenet_v2";
+  bool model_given = false;
   DreamTargets targets;
   DreamParams dream = default_dream_params();
   bool max_size_given = false;  // pictures and videos have different defaults
   VideoJob video;               // the video-only settings (flow, encoding, section, preview)
-  std::string audio = "keep";
+  std::string audio;            // keep, none or dream; empty: dream when an audio model is found
+  SoundJob sound;               // the audio dream (--spectro, and videos with --audio dream)
+  double audio_strength = 1.0;
+  bool spectrograms = true;     // --spectro: write the before/after picture beside each output
+  std::string theme;            // dog or bird: image and sound targets together
   std::string device = "cpu";
   int threads = 0;  // 0: every core
   bool quiet = false;
   bool verbose = false;
 
+  const std::string& input() const { return inputs.front(); }
   StillJob still_job() const;
   VideoJob video_job() const;
+  SoundJob sound_job() const;
 };
 
 // Fills `options` from argv. Returns an exit code when the run ends here: 0 after --help,
 // 2 after a usage error (already printed as one line on stderr).
 std::optional<int> parse_options(int argc, char** argv, Options& options);
+
+// --spectro: dreams every sound file named or found in the named folders, prints a summary
+// table; returns 1 when any file failed (the others still run).
+int dream_sounds(const Options& options);
 
 }  // namespace avdream::cli

@@ -1,0 +1,63 @@
+#pragma once
+// The sound job: `avdream --spectro bark.ogg -o dreamed.ogg`. Streams a sound file (or a
+// video's track) through the audio dreamer into a sound file of the same rate, channel count
+// and length, and draws the before/after log-mel spectrograms. The video job uses the same
+// function to dream its soundtrack.
+#include <avdream/audio.hpp>
+#include <avdream/still.hpp>
+
+#include <opencv2/core.hpp>
+
+#include <string>
+#include <vector>
+
+namespace avdream {
+
+struct SoundJob {
+  std::string model = "yamnet";   // name on the search path, or a file
+  DreamTargets targets;           // layers and classes (guides do not apply to sound)
+  AudioDreamParams params;
+  double start = 0.0, duration = -1.0;  // the section of the input; duration < 0: to the end
+  std::string picture;            // before/after spectrogram PNG; empty: none
+  std::vector<std::string> watch; // class labels whose clip scores the report gives
+  torch::Device device = torch::kCPU;
+};
+
+struct SoundReport {
+  int sample_rate = 0, channels = 0;
+  double audio_seconds = 0.0;   // length of the sound
+  double seconds = 0.0;         // wall time
+  double score_before = 0.0, score_after = 0.0;  // the objective
+  double convergence_db = 0.0;  // Griffin-Lim spectral convergence
+  int64_t limited_samples = 0;  // louder than full scale after dreaming, soft-limited
+  std::string top_before, top_after;  // the model's strongest class, before and after
+  struct Watched {
+    std::string label;
+    double before = 0, after = 0;  // clip scores (mean sigmoid over patches)
+  };
+  std::vector<Watched> watched;  // job.watch, then the target classes
+  std::vector<std::string> warnings;  // damaged input
+};
+
+// What a sound dreams of: the layers (default: the model's), or, when classes are named and
+// no layers, the classes alone.
+Objective sound_objective(const Model& model, const DreamTargets& targets);
+
+// Checks the job before any work: the model and its layers and classes, the parameters, the
+// output and picture types. Returns the loaded model. Throws UsageError.
+Model prepare_sound_job(const SoundJob& job, const std::string& output);
+
+// Dreams the sound of `input` into `output` (format from its extension), never leaving a
+// partial file. `model` comes from prepare_sound_job (loaded once for many files).
+SoundReport dream_sound_file(const std::string& input, const std::string& output, const SoundJob& job,
+                             const Model& model, const SoundProgressFn& progress = {});
+
+// The before/after picture: log-mel spectrograms stacked, time axis in seconds, frequency axis
+// in Hz on the mel scale, a colour bar in dB. BGR, 8-bit.
+struct SpectrogramPanel {
+  torch::Tensor logmel;  // [frames, n_mels], natural log as the model sees it
+  std::string title;
+};
+cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe);
+
+}  // namespace avdream

@@ -1,0 +1,152 @@
+// avdream --spectro: sound files and folders in, dreamed sound files and pictures out, a table.
+#include <avdream/audio_io.hpp>
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+#include <avdream/sound_job.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "options.hpp"
+#include "terminal.hpp"
+
+namespace avdream::cli {
+namespace fs = std::filesystem;
+namespace {
+
+// What a folder is searched for (its top level only).
+bool is_sound_file(const fs::path& p) {
+  auto ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* e : {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aiff", ".aif", ".au", ".caf",
+                        ".w64", ".wma", ".mka"})
+    if (ext == e) return true;
+  return false;
+}
+
+struct Item {
+  std::string input, output, picture;
+};
+
+// Where each input's dream goes: -o itself for one file (default <stem>_dream<ext>), else the
+// input's file name inside the -o folder (default <folder>_dream, or dreamed/ for a list).
+std::vector<Item> plan(const Options& o) {
+  std::vector<std::string> files;
+  for (const auto& in : o.inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::directory_iterator(in, ec))
+        if (e.is_regular_file() && is_sound_file(e.path())) found.push_back(e.path().string());
+      if (found.empty()) throw UsageError("no sound files in folder '" + in + "'");
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(in);  // a missing file is reported with the others' results
+    }
+  }
+  std::error_code ec;
+  const bool one_file = o.inputs.size() == 1 && !fs::is_directory(o.inputs[0], ec);
+  const bool output_is_folder = !o.output.empty() && (fs::is_directory(o.output, ec) || o.output.back() == '/');
+  std::vector<Item> items;
+  if (one_file && !output_is_folder) {
+    const fs::path in(files[0]);
+    items.push_back({files[0], o.output.empty() ? in.stem().string() + "_dream" + in.extension().string() : o.output, ""});
+  } else {
+    fs::path folder = o.output;
+    if (folder.empty())
+      folder = o.inputs.size() == 1 ? fs::path(o.inputs[0]).lexically_normal().filename().string() + "_dream" : "dreamed";
+    if (folder.filename().empty()) folder = folder.parent_path();
+    for (const auto& f : files) items.push_back({f, (folder / fs::path(f).filename()).string(), ""});
+  }
+  for (auto& item : items) {
+    const fs::path out(item.output);
+    if (o.spectrograms) item.picture = (out.parent_path() / (out.stem().string() + "_spectrogram.png")).string();
+  }
+  return items;
+}
+
+struct Result {
+  Item item;
+  SoundReport report;
+  std::string error;  // empty: done
+};
+
+std::string fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string shorten(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 1) + "~"; }
+
+void print_table(const std::vector<Result>& results) {
+  std::printf("%-36s %6s %2s %6s  %-42s %-30s %6s %6s\n", "file", "Hz", "ch", "sec", "heard as (before -> after)",
+              "target score", "GL dB", "x real");
+  for (const auto& r : results) {
+    const auto name = shorten(fs::path(r.item.input).filename().string(), 36);
+    if (!r.error.empty()) {
+      std::printf("%-36s FAILED: %s\n", name.c_str(), r.error.c_str());
+      continue;
+    }
+    const auto& s = r.report;
+    const std::string heard = shorten(s.top_before, 20) + " -> " + shorten(s.top_after, 20);
+    std::string target;
+    for (const auto& w : s.watched)
+      target += (target.empty() ? "" : ", ") + shorten(w.label, 12) + " " + fixed(w.before, 2) + "->" + fixed(w.after, 2);
+    std::printf("%-36s %6d %2d %6.2f  %-42s %-30s %6.1f %6.1f\n", name.c_str(), s.sample_rate, s.channels,
+                s.audio_seconds, heard.c_str(), target.empty() ? "-" : target.c_str(), s.convergence_db,
+                s.audio_seconds / std::max(s.seconds, 1e-9));
+  }
+}
+
+}  // namespace
+
+int dream_sounds(const Options& o) {
+  const auto items = plan(o);
+  auto job = o.sound_job();
+  job.picture = items.front().picture;  // checked with the rest
+  const auto model = prepare_sound_job(job, items.front().output);
+  const bool show = show_progress(o.quiet);
+
+  std::vector<Result> results;
+  int failed = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Result r{items[i], {}, {}};
+    try {
+      std::error_code ec;
+      if (fs::exists(r.item.output, ec) && fs::equivalent(r.item.input, r.item.output, ec))
+        throw UsageError("the output would overwrite the input");
+      if (const auto parent = fs::path(r.item.output).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+      SoundJob file_job = job;
+      file_job.picture = r.item.picture;
+      r.report = dream_sound_file(r.item.input, r.item.output, file_job, model, [&](double done) {
+        if (show)
+          std::fprintf(stderr, "\r[%zu/%zu] %s  %.1f s   ", i + 1, items.size(),
+                       shorten(fs::path(r.item.input).filename().string(), 40).c_str(), done);
+        return !stop_requested();
+      });
+      for (const auto& w : r.report.warnings) std::cerr << "avdream: warning: " << r.item.input << ": " << w << "\n";
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      r.error = what.substr(0, what.find('\n'));
+      ++failed;
+      if (show) std::fprintf(stderr, "\n");
+      std::cerr << "avdream: " << r.item.input << ": " << r.error << "\n";
+    }
+    results.push_back(std::move(r));
+  }
+  if (show) std::fprintf(stderr, "\n");
+  if (!o.quiet) {
+    print_table(results);
+    std::printf("%zu dreamed, %d failed\n", results.size() - failed, failed);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace avdream::cli

@@ -1,0 +1,298 @@
+// Sound files in and out, streaming in blocks, --spectro on files and folders, dreamed
+// soundtracks in videos.
+#include <avdream/audio_io.hpp>
+#include <avdream/error.hpp>
+#include <avdream/sound_job.hpp>
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "support.hpp"
+
+using namespace avdream;
+using test::run_avdream;
+using test::run_command;
+
+namespace {
+
+// Quick dream settings for tests: the work is real, just short.
+const std::vector<std::string> kQuickSound = {"--audio-iterations", "2", "--gl-iters", "4"};
+
+std::vector<std::string> with_quick(std::vector<std::string> args) {
+  args.insert(args.end(), kQuickSound.begin(), kQuickSound.end());
+  return args;
+}
+
+// A generated sound: left 440 Hz, right (if stereo) 1320 Hz, with a little noise.
+std::string tone_file(const test::TempDir& dir, const std::string& name, int rate, int channels, double seconds) {
+  const auto path = (dir / name).string();
+  const std::string sr = std::to_string(rate), t = std::to_string(seconds);
+  const std::string cmd =
+      channels == 1
+          ? "ffmpeg -v error -y -f lavfi -i 'sine=frequency=440:sample_rate=" + sr + "' -t " + t + " '" + path + "'"
+          : "ffmpeg -v error -y -f lavfi -i 'sine=frequency=440:sample_rate=" + sr + "' -f lavfi -i 'sine=frequency=1320:sample_rate=" +
+                sr + "' -t " + t + " -filter_complex '[0][1]amerge=inputs=2' '" + path + "'";
+  const auto r = run_command(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return path;
+}
+
+double correlation(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    ab += double(a[i]) * b[i];
+    aa += double(a[i]) * a[i];
+    bb += double(b[i]) * b[i];
+  }
+  return ab / std::sqrt(aa * bb + 1e-30);
+}
+
+const Model& yamnet() {
+  static const Model m = Model::load(resolve_model("yamnet"));
+  return m;
+}
+
+}  // namespace
+
+TEST(AudioWriter, WritesEveryFormatWithItsRateChannelsAndLength) {
+  test::TempDir dir;
+  std::vector<float> stereo(2 * 22050);
+  for (std::size_t i = 0; i < stereo.size() / 2; ++i) {
+    stereo[2 * i] = 0.5f * std::sin(2 * M_PI * 440 * i / 44100.0);
+    stereo[2 * i + 1] = 0.5f * std::sin(2 * M_PI * 660 * i / 44100.0);
+  }
+  for (const std::string name : {"a.wav", "a.flac", "a.ogg", "a.mp3", "a.m4a"}) {
+    const auto path = (dir / name).string();
+    {
+      AudioWriter w(path, 44100, 2);
+      w.write(stereo.data(), 11025);
+      EXPECT_FALSE(std::filesystem::exists(path)) << "nothing at the output's name before finish()";
+      w.write(stereo.data() + 2 * 11025, 11025);
+      w.finish();
+    }
+    const auto back = read_audio(path);
+    EXPECT_EQ(back.sample_rate, 44100) << name;
+    EXPECT_EQ(back.channels, 2) << name;
+    // Lossy codecs add encoder delay/padding that their decoders mostly undo.
+    const bool exact = name == "a.wav" || name == "a.flac" || name == "a.ogg";
+    EXPECT_NEAR(back.frames(), 22050, exact ? 0 : 2048) << name;
+    EXPECT_GT(correlation(back.channel(0), AudioClip{44100, 2, stereo}.channel(0)), exact ? 0.999 : 0.5) << name;
+    std::filesystem::remove(path);
+  }
+  EXPECT_THROW(AudioWriter((dir / "a.xyz").string(), 44100, 2), UsageError);
+  {
+    AudioWriter abandoned((dir / "b.wav").string(), 44100, 1);
+    abandoned.write(stereo.data(), 100);
+  }
+  EXPECT_EQ(test::files_in(dir.path()), 0) << "an unfinished writer leaves nothing";
+}
+
+TEST(AudioWriter, SoftLimitsInsteadOfClipping) {
+  test::TempDir dir;
+  std::vector<float> loud(4410);
+  for (std::size_t i = 0; i < loud.size(); ++i) loud[i] = 1.6f * std::sin(2 * M_PI * 100 * i / 44100.0);
+  AudioWriter w((dir / "loud.wav").string(), 44100, 1);
+  w.write(loud.data(), loud.size());
+  w.finish();
+  EXPECT_GT(w.limited_samples(), 0);
+  const auto back = read_audio((dir / "loud.wav").string());
+  float peak = 0;
+  for (float v : back.samples) peak = std::max(peak, std::abs(v));
+  EXPECT_LE(peak, 1.0f);
+  EXPECT_GT(peak, 0.95f);
+}
+
+TEST(AudioReader, ReadsASectionInBlocks) {
+  test::TempDir dir;
+  const auto path = tone_file(dir, "t.wav", 48000, 2, 3.0);
+  AudioReader r(path, 1.0, 1.5);
+  int64_t frames = 0;
+  for (auto b = r.read(10000); !b.empty(); b = r.read(10000)) frames += b.size() / 2;
+  EXPECT_EQ(frames, 72000);
+  // Resampling is aligned and keeps the length rule.
+  std::vector<float> x(44100);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(2 * M_PI * 300 * i / 44100.0);
+  const auto down = resample(x, 44100, 16000), up = resample(down, 16000, 44100);
+  EXPECT_EQ(down.size(), 16000u);
+  ASSERT_EQ(up.size(), x.size());
+  double err = 0;
+  for (std::size_t i = 1000; i < x.size() - 1000; ++i) err = std::max(err, double(std::abs(up[i] - x[i])));
+  EXPECT_LT(err, 1e-3);
+}
+
+TEST(SoundStream, WithoutStepsTheBlocksJoinIntoTheOriginal) {
+  // 23 s of stereo in 4 s blocks: no dream steps and no phase iterations give the input back,
+  // so any mistake in the block bookkeeping or the crossfades shows.
+  const int rate = 22050, channels = 2;
+  std::vector<float> in(std::size_t(23 * rate) * channels);
+  for (std::size_t i = 0; i < in.size() / channels; ++i) {
+    in[2 * i] = 0.3f * std::sin(2 * M_PI * 330 * i / rate) + 0.1f * std::sin(2 * M_PI * 2.1 * i / rate);
+    in[2 * i + 1] = 0.3f * std::sin(2 * M_PI * 550 * i / rate);
+  }
+  AudioDreamParams p;
+  p.iterations = 0;
+  p.gl_iterations = 0;
+  p.block_seconds = 4.0;
+  p.overlap_seconds = 0.5;
+  std::size_t read_at = 0;
+  std::vector<float> out;
+  int blocks = 0;
+  const auto report = dream_sound_stream(
+      yamnet(), make_objective(yamnet(), {}), rate, channels, p,
+      [&](int64_t n) {
+        const std::size_t take = std::min<std::size_t>(n * channels, in.size() - read_at);
+        std::vector<float> b(in.begin() + read_at, in.begin() + read_at + take);
+        read_at += take;
+        return b;
+      },
+      [&](const float* s, int64_t n) {
+        out.insert(out.end(), s, s + n * channels);
+        ++blocks;
+      });
+  EXPECT_EQ(report.frames, 23 * rate);
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(blocks, 6);
+  double err = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) err = std::max(err, double(std::abs(out[i] - in[i])));
+  EXPECT_LT(err, 2e-3);
+  EXPECT_EQ(report.logmel_before.size(0), report.logmel_after.size(0));
+  EXPECT_NEAR(report.logmel_before.size(0), 2300, 10) << "the picture covers the whole sound, 100 frames a second";
+}
+
+TEST(Spectro, KeepsRateChannelsAndLengthAtEveryRate) {
+  test::TempDir dir;
+  const auto in_dir = dir / "in";
+  std::filesystem::create_directories(in_dir);
+  struct Case { std::string name; int rate, channels; };
+  const std::vector<Case> cases = {{"a11k.wav", 11025, 1}, {"b44k.flac", 44100, 2}, {"c48k.ogg", 48000, 2}, {"d96k.wav", 96000, 1}};
+  for (const auto& c : cases) tone_file(dir, "in/" + c.name, c.rate, c.channels, 1.7);
+  const auto out_dir = dir / "out";
+  const auto r = run_avdream(with_quick({"--spectro", in_dir.string(), "-o", out_dir.string() + "/"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("4 dreamed, 0 failed"), std::string::npos) << r.out;
+  for (const auto& c : cases) {
+    const auto in = read_audio((in_dir / c.name).string());
+    const auto out = read_audio((out_dir / c.name).string());
+    EXPECT_EQ(out.sample_rate, c.rate) << c.name;
+    EXPECT_EQ(out.channels, c.channels) << c.name;
+    EXPECT_NEAR(out.frames(), in.frames(), 1) << c.name;
+    const auto stem = std::filesystem::path(c.name).stem().string();
+    const cv::Mat pic = cv::imread((out_dir / (stem + "_spectrogram.png")).string());
+    ASSERT_FALSE(pic.empty()) << c.name;
+    EXPECT_GE(pic.cols, 600);
+    EXPECT_GE(pic.rows, 2 * 64 * 4) << "before and after panels";
+    if (c.channels == 2) {  // the stereo image stays: each channel still sounds like its own input
+      EXPECT_GT(correlation(out.channel(0), in.channel(0)), 0.3);
+      EXPECT_GT(correlation(out.channel(1), in.channel(1)), 0.3);
+      EXPECT_LT(std::abs(correlation(out.channel(0), in.channel(1))), 0.05);
+      EXPECT_LT(std::abs(correlation(out.channel(1), in.channel(0))), 0.05);
+    }
+  }
+}
+
+TEST(Spectro, ADogRecordingDreamsTowardBirdsongAndTheTableSaysSo) {
+  test::TempDir dir;
+  const auto in = (test::shared_dir() / "samples" / "audio" / "dog" / "20240222_183917_36_charlie_and_mikey.ogg").string();
+  const auto out = (dir / "birdy.flac").string();
+  const std::string bird = "Bird vocalization, bird call, bird song";
+  const auto r = run_avdream({"--spectro", in, "-o", out, "--audio-class", bird, "--seed", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto label = find_label(yamnet().labels(), bird);
+  const auto before = read_audio(in), after = read_audio(out);
+  const double b = sound_class_scores(yamnet(), before.channel(-1), before.sample_rate)[label].item<double>();
+  const double a = sound_class_scores(yamnet(), after.channel(-1), after.sample_rate)[label].item<double>();
+  EXPECT_GT(a, 2 * b + 0.01) << "bird song score " << b << " -> " << a;
+  EXPECT_NE(r.out.find("Bird vocali"), std::string::npos) << r.out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "birdy_spectrogram.png"));
+  // Same seed, same sound.
+  const auto again = (dir / "again.flac").string();
+  ASSERT_EQ(run_avdream({"--spectro", in, "-o", again, "--audio-class", bird, "--seed", "3", "-q"}).exit_code, 0);
+  EXPECT_EQ(read_audio(again).samples, after.samples);
+}
+
+TEST(Spectro, BrokenFilesAreReportedAndTheRestStillRun) {
+  test::TempDir dir;
+  const auto in_dir = dir / "in";
+  std::filesystem::create_directories(in_dir);
+  tone_file(dir, "in/good.wav", 16000, 1, 1.0);
+  std::ofstream((in_dir / "noise.wav").string()) << std::string(5000, 'x');
+  std::ofstream((in_dir / "empty.ogg").string());
+  const auto good = (in_dir / "good.wav").string();
+  ASSERT_EQ(run_command("head -c 3000 '" + good + "' > '" + (in_dir / "truncated.wav").string() + "'").exit_code, 0);
+  const auto out_dir = dir / "out";
+  const auto r = run_avdream(with_quick({"--spectro", in_dir.string(), "-o", out_dir.string(), "--no-spectrogram"}));
+  EXPECT_EQ(r.exit_code, 1) << "a failure makes the exit code non-zero";
+  EXPECT_NE(r.err.find("noise.wav"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("empty.ogg"), std::string::npos) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(out_dir / "good.wav"));
+  EXPECT_TRUE(std::filesystem::exists(out_dir / "truncated.wav")) << "what could be decoded is dreamed";
+  EXPECT_FALSE(std::filesystem::exists(out_dir / "noise.wav"));
+  EXPECT_FALSE(std::filesystem::exists(out_dir / "empty.ogg"));
+  EXPECT_EQ(test::files_in(out_dir), 2) << "no temporary files left";
+  EXPECT_NE(r.out.find("2 dreamed, 2 failed"), std::string::npos) << r.out;
+
+  // Impossible requests stop before any work, with exit 2.
+  const auto unknown = run_avdream({"--spectro", good, "-o", (dir / "x.wav").string(), "--audio-class", "Dgo"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(test::line_count(unknown.err), 1) << unknown.err;
+  const auto wrong_type = run_avdream({"--spectro", good, "-o", (dir / "x.xyz").string()});
+  EXPECT_EQ(wrong_type.exit_code, 2) << wrong_type.err;
+  const auto image_model = run_avdream({"--spectro", good, "-o", (dir / "x.wav").string(), "--audio-model", "imagenet_mobilenet_v2"});
+  EXPECT_EQ(image_model.exit_code, 2) << image_model.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.wav"));
+}
+
+TEST(Spectro, ReadsTheSoundOfAVideo) {
+  test::TempDir dir;
+  const auto in = (test::shared_dir() / "samples" / "video" / "mov_bbb.mp4").string();
+  const auto out = (dir / "bbb.wav").string();
+  const auto r = run_avdream(with_quick({"--spectro", in, "-o", out, "-q"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto clip = read_audio(out);
+  EXPECT_EQ(clip.sample_rate, 44100);
+  EXPECT_EQ(clip.channels, 2);
+  EXPECT_NEAR(clip.duration(), 10.0, 0.05);
+}
+
+TEST(VideoSound, TheDreamedSoundtrackIsMuxedInSync) {
+  test::TempDir dir;
+  const auto in = (dir / "tone.mp4").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=128x96:rate=10 -f lavfi -i "
+                        "'sine=frequency=440:sample_rate=48000' -t 3 -c:v libx264 -c:a aac -shortest '" + in + "'").exit_code, 0);
+  const std::vector<std::string> quick = {"--max-size", "96", "--octaves", "1", "--iterations", "1", "-q"};
+  auto args = [&](const std::string& out, const std::string& audio) {
+    std::vector<std::string> a = {in, "-o", out};
+    a.insert(a.end(), quick.begin(), quick.end());
+    a.insert(a.end(), kQuickSound.begin(), kQuickSound.end());
+    if (!audio.empty()) a.insert(a.end(), {"--audio", audio});
+    return a;
+  };
+  const auto dreamed = (dir / "dreamed.mp4").string(), kept = (dir / "kept.mp4").string();
+  ASSERT_EQ(run_avdream(args(dreamed, "")).exit_code, 0) << "dream is the default with an audio model";
+  ASSERT_EQ(run_avdream(args(kept, "keep")).exit_code, 0);
+  const auto src = read_audio(in), d = read_audio(dreamed), k = read_audio(kept);
+  EXPECT_NEAR(d.duration(), src.duration(), 0.05);
+  EXPECT_EQ(d.sample_rate, 48000);
+  EXPECT_EQ(k.samples, src.samples) << "keep copies the stream bit-exact";
+  EXPECT_NE(d.samples, src.samples);
+  // In sync: the dreamed tone still lines up with the source (best lag within 2 ms).
+  const auto a = src.channel(0), b = d.channel(0);
+  int best = 0;
+  double best_c = -2;
+  for (int lag = -480; lag <= 480; lag += 8) {
+    double c = 0;
+    for (std::size_t i = 5000; i + 5000 < std::min(a.size(), b.size()); ++i) c += double(a[i]) * b[i + lag];
+    if (c > best_c) best_c = c, best = lag;
+  }
+  EXPECT_LE(std::abs(best), 96) << "lag " << best << " samples";
+  // A section keeps its own sound.
+  const auto section = (dir / "section.mp4").string();
+  auto sargs = args(section, "dream");
+  sargs.insert(sargs.end(), {"--start", "1", "--duration", "1.5"});
+  ASSERT_EQ(run_avdream(sargs).exit_code, 0);
+  EXPECT_NEAR(read_audio(section).duration(), 1.5, 0.05);
+}
