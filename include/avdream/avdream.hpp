@@ -18,14 +18,16 @@
 //   labels.hpp     class names -> indices
 //   objective.hpp  what is maximized: activation, class and guide terms
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
-//   image.hpp      pictures <-> tensors, atomic writes
+//   image.hpp      pictures <-> tensors, atomic writes (partial_file.hpp)
 //   still.hpp      the still-picture job
 //   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
 //   video_job.hpp  the video job: decode | dream | encode threads
 //   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
-//   audio.hpp      dreaming sound through a log-mel CNN (the core of the coming --spectro)
+//   audio_io.hpp   sound in and out (FFmpeg, libsndfile), resampling
+//   audio.hpp      dreaming sound through a log-mel CNN, in blocks for any length
+//   sound_job.hpp  the sound job (--spectro, and a video's soundtrack); spectrogram pictures
 //   runtime.hpp    device and threads
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
@@ -41,4 +43,6 @@
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
 #include <avdream/spectral.hpp>
+#include <avdream/audio_io.hpp>
 #include <avdream/audio.hpp>
+#include <avdream/sound_job.hpp>
