@@ -11,6 +11,7 @@
 namespace avdream {
 namespace {
 constexpr double kFloor = 1e-7;  // magnitudes are never exactly 0 in the log domain
+constexpr double kMaxCellSteps = 3.0;
 
 int next_pow2(int n) {
   int p = 1;
@@ -69,16 +70,33 @@ torch::Tensor score_log_mel(const Model& model, const Objective& objective, cons
   return objective.score(model.forward(x, objective.taps()), x, Region{0, 0, x.size(3), x.size(2)});
 }
 
-torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel) {
+std::vector<torch::Tensor> clip_class_scores(const Model& model, const LogMelFrontEnd& fe,
+                                             const std::vector<torch::Tensor>& logmels) {
   torch::NoGradGuard no_grad;
   constexpr int64_t kBatch = 64;  // patches per forward pass: long sounds in bounded memory
-  const auto patches = log_mel_patches(fe, logmel.to(model.device()));
-  torch::Tensor sum;
-  for (int64_t i = 0; i < patches.size(0); i += kBatch) {
-    const auto p = torch::sigmoid(model.forward(patches.slice(0, i, i + kBatch), {kLogits}).at(kLogits)).sum(0);
-    sum = sum.defined() ? sum + p : p;
+  std::vector<torch::Tensor> patches;
+  std::vector<int64_t> counts;
+  for (const auto& l : logmels) {
+    patches.push_back(log_mel_patches(fe, l.to(model.device())));
+    counts.push_back(patches.back().size(0));
   }
-  return (sum / patches.size(0)).cpu();
+  // Every sound's patches in the same batches: fewer, fuller forward passes.
+  const auto all = torch::cat(patches);
+  std::vector<torch::Tensor> probabilities;
+  for (int64_t i = 0; i < all.size(0); i += kBatch)
+    probabilities.push_back(torch::sigmoid(model.forward(all.slice(0, i, i + kBatch), {kLogits}).at(kLogits)));
+  const auto p = torch::cat(probabilities).cpu();
+  std::vector<torch::Tensor> out;
+  int64_t at = 0;
+  for (const auto n : counts) {
+    out.push_back(p.slice(0, at, at + n).mean(0));
+    at += n;
+  }
+  return out;
+}
+
+torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel) {
+  return clip_class_scores(model, fe, std::vector<torch::Tensor>{logmel}).front();
 }
 
 torch::Tensor sound_class_scores(const Model& model, const std::vector<float>& mono, int sample_rate) {
@@ -125,7 +143,10 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
     result.score_after = s.item<double>();
     if (i == 0) result.score_before = result.score_after;
     torch::NoGradGuard no_grad;
-    x = (x + g * (params.step / (g.abs().mean().item<double>() + 1e-12))).clamp_max(ceiling);
+    // Normalized, and no cell moves more than kMaxCellSteps steps at once: the gradient of a
+    // class is concentrated in a few cells, which otherwise overshoot and leave speckle.
+    const auto normalized = (g / (g.abs().mean().item<double>() + 1e-12)).clamp(-kMaxCellSteps, kMaxCellSteps);
+    x = (x + normalized * params.step).clamp_max(ceiling);
     // The floor stops cells running down to nothing, without lifting what was already quieter.
     x = torch::max(x, floor_cells);
   }

@@ -67,9 +67,9 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   report.limited_samples = writer.limited_samples();
   report.warnings = reader.warnings();
 
-  const auto fe = front_end(model, info.sample_rate);
-  const auto before = clip_class_scores(model, fe, stream.logmel_before);
-  const auto after = clip_class_scores(model, fe, stream.logmel_after);
+  const auto fe = front_end(model, static_cast<int>(model.number_attr("sample_rate")));
+  const auto scores = clip_class_scores(model, fe, {stream.logmel_before, stream.logmel_after});
+  const auto &before = scores[0], &after = scores[1];
   const auto& labels = model.labels();
   report.top_before = labels[before.argmax().item<int64_t>()];
   report.top_after = labels[after.argmax().item<int64_t>()];

@@ -7,10 +7,10 @@
 //      phase recovery at 16 kHz costs a fifth of what it costs at 44.1 kHz (a tenth at 96 kHz).
 //   2. Gradient ascent on the log magnitudes: mel = exp(logmag) @ filterbank, log(mel + offset),
 //      96-frame patches through the network as one batch, the objective's gradient back to the
-//      log magnitudes, normalized steps, clamped to [log(offset), max(original) + 1]. While
-//      dreaming, the patches tile the sound without overlap on a grid shifted at random every
-//      step (jitter, as for pictures): half the work of the model's 48-frame hop, and no fixed
-//      patch edges to leave marks.
+//      log magnitudes, normalized steps (no cell more than 3 steps at once), clamped to
+//      [log(offset), max(original) + 1]. While dreaming, the patches tile the sound without
+//      overlap on a grid shifted at random every step (jitter, as for pictures): half the work
+//      of the model's 48-frame hop, and no fixed patch edges to leave marks.
 //   3. The magnitude gain (dreamed / original) is applied to every channel's spectrogram, so the
 //      stereo image stays where it was, and fast Griffin-Lim started from each channel's own
 //      phase makes the sound. Only the change it makes is resampled back and added to the
@@ -26,9 +26,9 @@
 namespace avdream {
 
 struct AudioDreamParams {
-  int iterations = 20;          // gradient steps on each block's spectrogram
+  int iterations = 10;          // gradient steps on each block's spectrogram
   uint64_t seed = 0;            // the patch grid's random shift per step
-  double step = 0.05;           // log-magnitude units per step, after gradient normalization
+  double step = 0.1;            // log-magnitude units per step, after gradient normalization
   int gl_iterations = 32;       // fast Griffin-Lim iterations
   double block_seconds = 10.0;  // sound is dreamed in blocks this long...
   double overlap_seconds = 0.5; // ...each crossfaded into the next over this much
@@ -59,6 +59,9 @@ torch::Tensor score_log_mel(const Model& model, const Objective& objective, cons
 
 // The model's clip scores: sigmoid(logits) averaged over the patches, [classes].
 torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel);
+// The same for several spectrograms at once (batched together).
+std::vector<torch::Tensor> clip_class_scores(const Model& model, const LogMelFrontEnd& fe,
+                                             const std::vector<torch::Tensor>& logmels);
 // The same for a (mono) sound at any rate: resampled to the model's rate, through its front end.
 torch::Tensor sound_class_scores(const Model& model, const std::vector<float>& mono, int sample_rate);
 
