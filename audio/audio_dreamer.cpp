@@ -117,14 +117,17 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
   const Stft stft(fe.stft);
   const std::size_t length = channels[0].size();
   std::vector<std::vector<float>> low;
-  for (const auto& c : channels) low.push_back(resample(c, sample_rate, rate));
+  std::vector<torch::Tensor> spectra;  // each channel's, at the model's rate
+  for (const auto& c : channels) {
+    low.push_back(resample(c, sample_rate, rate));
+    spectra.push_back(stft.analyze(low.back()));
+  }
   const std::size_t low_length = low[0].size();
-  // The mid signal is what is dreamed; every channel gets the same magnitude gain.
-  std::vector<float> mid(low_length, 0.0f);
-  for (const auto& c : low)
-    for (std::size_t i = 0; i < low_length; ++i) mid[i] += c[i] / low.size();
+  // The mid signal is what is dreamed; every channel gets the same magnitude gain. The STFT is
+  // linear, so the mid's spectrum is the mean of the channels'.
+  const auto mid = torch::stack(spectra).mean(0);
   const auto device = model.device();
-  const auto original = torch::log(stft.analyze(mid).abs().clamp_min(kFloor)).to(device);
+  const auto original = torch::log(mid.abs().clamp_min(kFloor)).to(device);
   const double ceiling = original.max().item<double>() + 1.0, floor = std::log(fe.log_offset);
   const auto floor_cells = original.clamp_max(floor);
 
@@ -159,7 +162,7 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
   const auto gain = torch::exp(x - original).cpu();
   result.gain = gain;
   for (std::size_t c = 0; c < channels.size(); ++c) {
-    const auto spec = stft.analyze(low[c]);
+    const auto& spec = spectra[c];
     const auto target = spec.abs() * gain;
     auto dreamed = griffin_lim(stft, target, spec, params.gl_iterations, 0.99, low_length);
     if (c == 0) {
