@@ -9,6 +9,8 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libopencv-dev libsndfile1-dev libkissfft-dev libcli11-dev libgtest-dev
   python3-torch python3-torchvision  # models/export_torchvision.py and bench/dream_step.py
+  nlohmann-json3-dev  # the render farm's manifest.json
+  slurm-wlm munge  # the render farm's end-to-end test runs a single-node Slurm (scripts/slurm-local.sh)
   ffmpeg  # the tests make their clips with it and check outputs with ffprobe (avdream itself links libav*)
 )
 if dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv "install ok installed" ||

@@ -74,4 +74,46 @@ int line_count(const std::string& text) {
   return n + (!text.empty() && text.back() != '\n');
 }
 
+std::string panning_clip(const TempDir& dir, const std::string& name, bool tone) {
+  const auto path = (dir / name).string();
+  const std::string cmd = "ffmpeg -v error -y -loop 1 -framerate 15 -i '" + sample_image("owl.jpg").string() +
+                          "'" + (tone ? " -f lavfi -i sine=frequency=440:sample_rate=44100" : "") +
+                           " -t 2 -vf \"crop=192:144:x='t*30':y=100,format=yuv420p\"" +
+                          " -c:v libx264 -crf 20" + (tone ? " -c:a aac -shortest" : "") + " '" + path + "'";
+  const auto r = run_command(cmd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return path;
+}
+
+Probe probe(const std::string& path) {
+  const auto r = run_command("ffprobe -v error -show_entries stream=codec_type,duration -of csv=p=0 '" + path + "'");
+  Probe p;
+  std::stringstream ss(r.out);
+  for (std::string line; std::getline(ss, line);) {
+    if (line.rfind("video", 0) == 0) ++p.video_streams;
+    if (line.rfind("audio", 0) == 0) {
+      ++p.audio_streams;
+      p.audio_duration = std::atof(line.substr(line.find(',') + 1).c_str());
+    }
+  }
+  return p;
+}
+
+Frames read_frames(const std::string& path) {
+  VideoReader r(path);
+  Frames f;
+  f.width = r.info().width;
+  f.height = r.info().height;
+  f.rotation = r.info().rotation;
+  while (auto frame = r.next()) f.times.push_back(frame->time);
+  EXPECT_TRUE(r.warnings().empty()) << path << ": " << r.warnings().front();
+  return f;
+}
+
+bool decodes_cleanly(const std::string& path) {
+  const auto r = run_command("ffmpeg -v error -i '" + path + "' -f null -");
+  return r.exit_code == 0 && r.err.empty();
+}
+
+
 }  // namespace avdream::test

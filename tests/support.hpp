@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace avdream::test {
 
@@ -47,5 +48,28 @@ int files_in(const fs::path& dir);
 
 // Number of lines in a text (a trailing newline does not start a new one).
 int line_count(const std::string& text);
+
+// A 2 s, 15 fps clip of a photo panning right by 30 px a second, with a 440 Hz tone (made with
+// the ffmpeg program).
+std::string panning_clip(const TempDir& dir, const std::string& name = "pan.mp4", bool tone = true);
+
+// ffprobe's view of a file's streams.
+struct Probe {
+  int video_streams = 0, audio_streams = 0;
+  double audio_duration = 0;
+};
+Probe probe(const std::string& path);
+
+// Every frame's time, and the frame size and rotation, decoded by VideoReader (which must not
+// warn).
+struct Frames {
+  std::vector<double> times;
+  int width = 0, height = 0;
+  double rotation = 0;
+};
+Frames read_frames(const std::string& path);
+
+// The ffmpeg program decodes the whole file without a message.
+bool decodes_cleanly(const std::string& path);
 
 }  // namespace avdream::test

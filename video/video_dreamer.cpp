@@ -87,7 +87,8 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
   r.cold = !have_flow || r.scene_cut;
   // Each frame jitters differently, or the same roll sequence would print a fixed pattern.
   DreamParams p = params_.dream;
-  p.seed = params_.dream.seed + static_cast<uint64_t>(frames_++) * 7919;
+  // Seeded by the frame's place in the section, so a farm's chunks dream a frame as one render would.
+  p.seed = params_.dream.seed + static_cast<uint64_t>(in.frame.index) * 7919;
   torch::Tensor detail;
   if (r.cold) {
     detail = dream_detail(model_, objective_, in.base, p);

@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "../src/scope_exit.hpp"
 #include "bounded_queue.hpp"
 #include "contact_sheet.hpp"
 
@@ -37,18 +38,6 @@ cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail) {
   f.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
   return out;
 }
-
-// Runs a function when the scope ends, however it ends.
-class Finally {
- public:
-  explicit Finally(std::function<void()> f) : f_(std::move(f)) {}
-  ~Finally() { f_(); }
-  Finally(const Finally&) = delete;
-  Finally& operator=(const Finally&) = delete;
-
- private:
-  std::function<void()> f_;
-};
 
 // Runs `body` on a thread; the first exception is kept for the main thread to rethrow.
 class Worker {
@@ -75,6 +64,44 @@ class Worker {
   std::thread thread_;
 };
 
+// Which frames of the section a job reads, dreams and writes (all of them, or a farm's part).
+struct PartPlan {
+  bool whole = true;
+  int64_t read_from = 0, read_to = 0;  // frames [read_from, read_to) of the section are read and dreamed
+  int64_t write_from = 0;              // frames before this are the warm-up
+  int64_t hand_over_from = -1;         // from here on the next part's dream dissolves in; -1: never
+  int warmup = 0;
+  int64_t origin_pts = 0;              // pts of the section's first frame
+  int64_t first_pts = 0;               // pts of frame read_from
+  double read_start = 0.0;             // source seconds at frame read_from
+
+  static PartPlan of(const std::string& input, const VideoJob& job) {
+    PartPlan plan;
+    if (!job.span) return plan;
+    const auto& span = *job.span;
+    const auto times = scan_frame_times(input, job.start, job.duration);
+    const auto count = static_cast<int64_t>(times.size());
+    const int64_t end = span.end < 0 ? count : span.end;
+    if (span.warmup < 0) throw UsageError("--warmup must be 0 or more");
+    if (span.begin < 0 || span.begin >= end || end > count)
+      throw UsageError("frames [" + std::to_string(span.begin) + ", " + std::to_string(end) + ") are not in '" + input +
+                       "' (" + std::to_string(count) + " frames)");
+    plan.whole = false;
+    plan.warmup = span.warmup;
+    plan.read_from = std::max<int64_t>(0, span.begin - span.warmup);
+    plan.read_to = end;
+    plan.write_from = span.begin;
+    // The next part's dream starts where that part's warm-up does.
+    if (span.hand_over && span.warmup > 0 && end < count) plan.hand_over_from = std::max<int64_t>(0, end - span.warmup);
+    plan.origin_pts = times.front();
+    plan.first_pts = times[plan.read_from];
+    const VideoReader probe(input, job.start, job.duration);
+    const auto& info = probe.info();
+    plan.read_start = (times[plan.read_from] - info.origin_pts) * double(info.time_base_num) / info.time_base_den;
+    return plan;
+  }
+};
+
 }  // namespace
 
 VideoReport dream_video(const std::string& input, const std::string& output, const VideoJob& job,
@@ -86,23 +113,29 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   if (!job.preview.empty()) check_picture_output(job.preview);
   if (job.duration == 0) throw UsageError("--duration must be more than 0");
   const auto model_path = resolve_model(job.model);
+  const auto part = PartPlan::of(input, job);
+  AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
-  if (job.audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
-  VideoReader reader(input, job.start, job.duration);
+  if (audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
+  VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration)
+                                  : VideoReader(input, part.read_start,
+                                                job.duration < 0 ? -1.0 : job.start + job.duration - part.read_start);
   const auto model = Model::load(model_path, job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
-  VideoDreamer dreamer(model, make_objective(model, job.targets), job.params);
+  const auto objective = make_objective(model, job.targets);
+  VideoDreamer dreamer(model, objective, job.params);
+  std::optional<VideoDreamer> next_part;  // the next part's dream, over the hand-over frames
   const auto info = reader.info();
+  const int64_t frames_total = part.whole ? info.frame_count : part.read_to - part.read_from;
 
   VideoReport report;
-  AudioMode audio = job.audio;
   if (audio == AudioMode::Dream && !info.has_audio) audio = AudioMode::None;
   // The soundtrack is dreamed first, into a hidden file beside the output that lives as long
   // as this job.
   const std::filesystem::path out_path(output);
   const auto sound_file = partial_path((out_path.parent_path() / (out_path.stem().string() + ".soundtrack.wav")).string());
-  const Finally remove_sound([&] { discard_partial(sound_file); });
+  const detail::ScopeExit remove_sound([&] { discard_partial(sound_file); });
   if (audio == AudioMode::Dream) {
     SoundJob sound = job.sound;
     sound.start = info.start;
@@ -120,6 +153,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     report.sound_dreamed = true;
   }
   VideoWriter writer(output, reader, job.encode, audio, sound_file);
+  if (!part.whole) writer.set_time_origin(part.origin_pts);
 
   report.width = info.width;
   report.height = info.height;
@@ -129,18 +163,28 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
 
   Worker decode([&] {
     // However this thread ends, the dreamer must not wait for it.
-    const Finally close_queue([&] { to_dream.close(); });
+    const detail::ScopeExit close_queue([&] { to_dream.close(); });
     FramePreparer preparer(info.width, info.height, job.params);
-    while (auto frame = reader.next()) {
+    const double tb = double(info.time_base_num) / info.time_base_den;
+    for (int64_t n = 0; part.whole || n < frames_total; ++n) {
+      auto frame = reader.next();
+      if (!frame) break;
+      if (!part.whole) {  // numbered and timed as in the whole section
+        if (n == 0 && frame->pts != part.first_pts)
+          throw Error("frame " + std::to_string(part.read_from) + " of '" + input +
+                      "' does not decode where its packet says (damaged file?)");
+        frame->index += part.read_from;
+        frame->time = (frame->pts - part.origin_pts) * tb;
+      }
       auto prepared = preparer.prepare(std::move(*frame));
       flow_seconds = flow_seconds + prepared.flow_seconds;
       if (!to_dream.push(std::move(prepared))) return;
     }
   });
-  detail::ContactSheet sheet(job.preview, info.frame_count);
+  detail::ContactSheet sheet(part.whole ? job.preview : std::string(), info.frame_count);
   Worker encode([&] {
     // If encoding fails, the dreamer's next push returns false instead of blocking.
-    const Finally close_queue([&] { to_encode.close(true); });
+    const detail::ScopeExit close_queue([&] { to_encode.close(true); });
     while (auto d = to_encode.pop()) {
       VideoFrame out = d->source;
       out.rgb = composite(d->source.rgb, d->detail);
@@ -150,6 +194,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   });
 
   // This thread dreams; on any failure both queues close so the workers end.
+  int64_t done = 0;  // frames dreamed (a part's warm-up too)
   try {
     while (auto prepared = to_dream.pop()) {
       FrameReport fr;
@@ -157,14 +202,30 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
       report.dream_seconds += fr.dream_seconds;
       report.cold_frames += fr.cold;
       report.scene_cuts += fr.scene_cut;
-      ++report.frames;
-      if (!to_encode.push({std::move(prepared->frame), std::move(detail)})) break;  // the encoder failed
+      const int64_t i = prepared->frame.index;
+      if (part.hand_over_from >= 0 && i >= part.hand_over_from) {
+        // Dissolve into the next part's dream: at this part's last frame it is nearly all of it.
+        if (!next_part) next_part.emplace(model, objective, job.params);
+        FrameReport nr;
+        const auto next = next_part->dream(*prepared, &nr);
+        report.dream_seconds += nr.dream_seconds;
+        ++report.extra_frames;
+        const double share = double(i - (part.read_to - part.warmup) + 1) / (part.warmup + 1);
+        detail = detail * (1.0 - share) + next * share;
+      }
+      ++done;
+      if (i < part.write_from) {
+        ++report.extra_frames;
+      } else {
+        ++report.frames;
+        if (!to_encode.push({std::move(prepared->frame), std::move(detail)})) break;  // the encoder failed
+      }
       if (progress) {
         VideoProgress p;
-        p.frames_done = report.frames;
-        p.frames_total = std::max(info.frame_count, report.frames);
+        p.frames_done = done;
+        p.frames_total = std::max(frames_total, done);
         const double elapsed = seconds_since(start);
-        p.fps = report.frames / std::max(elapsed, 1e-9);
+        p.fps = done / std::max(elapsed, 1e-9);
         p.eta_seconds = (p.frames_total - p.frames_done) / std::max(p.fps, 1e-9);
         if (!progress(p)) throw Cancelled();
       }

@@ -30,7 +30,8 @@ WarpErrors measure_warp_error(const std::string& source, const std::string& outp
       const cv::Mat back = dense_flow(grey, prev_grey), fwd = dense_flow(prev_grey, grey);
       const cv::Mat mask = consistency_mask(fwd, back);
       e.source += warp_error(cur_src, prev_src, back, mask);
-      e.output += warp_error(cur_out, prev_out, back, mask);
+      e.output_pairs.push_back(warp_error(cur_out, prev_out, back, mask));
+      e.output += e.output_pairs.back();
       ++e.pairs;
     }
     prev_src = cur_src;

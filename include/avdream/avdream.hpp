@@ -20,14 +20,15 @@
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   image.hpp      pictures <-> tensors, atomic writes (partial_file.hpp)
 //   still.hpp      the still-picture job
-//   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
+//   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter (also joining segments)
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
-//   video_job.hpp  the video job: decode | dream | encode threads
+//   video_job.hpp  the video job: decode | dream | encode threads; a farm chunk's span
 //   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
 //   audio_io.hpp   sound in and out (FFmpeg, libsndfile), resampling
 //   audio.hpp      dreaming sound through a log-mel CNN, in blocks for any length
 //   sound_job.hpp  the sound job (--spectro, and a video's soundtrack); spectrogram pictures
+//   farm.hpp       the render farm: plan, chunk, assemble, status; Slurm scripts
 //   runtime.hpp    device and threads
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
@@ -46,3 +47,4 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/audio.hpp>
 #include <avdream/sound_job.hpp>
+#include <avdream/farm.hpp>

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace avdream {
 
@@ -37,6 +38,7 @@ struct WarpErrors {
   double source = 0.0;  // the source's own E_warp (motion the flow does not explain)
   double output = 0.0;  // the output's
   int64_t pairs = 0;
+  std::vector<double> output_pairs;  // the output's E_warp of frames (i, i+1), for every i
 };
 WarpErrors measure_warp_error(const std::string& source,
                               const std::string& output,

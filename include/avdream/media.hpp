@@ -32,6 +32,7 @@ struct VideoInfo {
   double rotation = 0.0;  // degrees, from the display matrix (0 without one)
   bool has_audio = false;
   double start = 0.0;     // the section read: [start, start + duration) in source seconds
+  int64_t origin_pts = 0; // the stream's time 0 (its start time), in its time base
 };
 
 struct VideoFrame {
@@ -58,6 +59,7 @@ class VideoReader {
   const std::vector<std::string>& warnings() const;
 
  private:
+  friend std::vector<int64_t> scan_frame_times(const std::string&, double, double);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -72,6 +74,13 @@ struct EncodeSettings {
   std::string preset = "medium";  // x264/x265 preset; ignored by VP9
 };
 
+// A writer that joins already encoded video instead of encoding frames (the render farm's
+// assemble): segments written by VideoWriters with the same settings and time origin, in
+// order. Their packets are copied, not re-encoded; the stream takes the first one's parameters.
+struct JoinSegments {
+  std::vector<std::string> paths;
+};
+
 class VideoWriter {
  public:
   // Prepares `path` (container from its extension) for frames shaped like `source`'s. Nothing
@@ -81,10 +90,16 @@ class VideoWriter {
   // only audio stream.
   VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio,
               const std::string& dreamed_sound = {});
+  // The joining writer: finish() copies the segments.
+  VideoWriter(const std::string& path, const VideoReader& source, const JoinSegments& segments, AudioMode audio,
+              const std::string& dreamed_sound = {});
   ~VideoWriter();  // without finish(): the temporary file is removed
 
+  // Output time 0 is this source pts; by default the first frame's. A farm's segments all use
+  // the section's first frame, so that their times continue one another when joined.
+  void set_time_origin(int64_t source_pts);
   void write(const VideoFrame& frame);
-  // Flushes the encoder, copies the rest of the audio, writes the trailer and renames the file
+  // Flushes the encoder (or joins the segments), copies the rest of the audio, writes the trailer and renames the file
   // into place.
   void finish();
   // Streams dropped or re-encoded, one line each.
@@ -94,6 +109,22 @@ class VideoWriter {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The presentation times (pts, in the video stream's time base) of a section's frames, read
+// from the packets alone, without decoding: cheap enough to plan a long clip. Sorted.
+std::vector<int64_t> scan_frame_times(const std::string& path, double start = 0.0, double duration = -1.0);
+
+// What a farm's assemble checks of a segment before joining it: its video stream's coding
+// parameters and how many frames it holds.
+struct EncodedVideo {
+  std::string codec;          // e.g. "h264"
+  int width = 0, height = 0;
+  std::string parameters;     // codec, size, pixel format and a hash of the codec's extradata
+  int64_t frames = 0;         // packets of the stream that hold a frame
+  bool damaged = false;       // the demuxer stopped on an error before the end
+};
+// Throws Error for a file that is missing, unreadable or without a video stream.
+EncodedVideo probe_encoded_video(const std::string& path);
 
 // Checks before any work that `path`'s extension names a container FFmpeg can write and that
 // the codec exists. Throws UsageError.

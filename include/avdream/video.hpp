@@ -76,7 +76,6 @@ class VideoDreamer {
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
-  int64_t frames_ = 0;
 };
 
 // [3,h,w] float tensor <-> h x w CV_32FC3 Mat (same channel order).

@@ -13,10 +13,23 @@
 #include <avdream/video.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace avdream {
+
+// A part of the section, for the render farm's chunks: frames [begin, end) of the section are
+// written, as video only (the farm adds the sound once, when it joins the parts). The dream
+// starts `warmup` frames before `begin` (dreamed, not written), and over the last `warmup`
+// frames it dissolves into the dream the next part starts with: both parts dream those frames
+// alike (same frames, flows and seeds), so they join without a seam.
+struct FrameSpan {
+  int64_t begin = 0;
+  int64_t end = -1;        // one past the last frame written; < 0: to the end of the section
+  int warmup = 16;
+  bool hand_over = true;   // false: warm-up only, no dissolve (for measuring what it buys)
+};
 
 struct VideoJob {
   std::string model = "imagenet_mobilenet_v2";
@@ -28,6 +41,7 @@ struct VideoJob {
   double start = 0.0;      // seconds into the source
   double duration = -1.0;  // seconds; < 0: to the end
   std::string preview;     // contact sheet PNG of source/dream pairs; empty: none
+  std::optional<FrameSpan> span;  // only a part of the section (the farm); none: all of it
   torch::Device device = torch::kCPU;
 };
 
@@ -42,7 +56,8 @@ struct VideoProgress {
 using VideoProgressFn = std::function<bool(const VideoProgress&)>;
 
 struct VideoReport {
-  int64_t frames = 0, cold_frames = 0, scene_cuts = 0;
+  int64_t frames = 0, cold_frames = 0, scene_cuts = 0;  // frames written, ...
+  int64_t extra_frames = 0;    // dreamed but not written, or dreamed twice (a span's warm-up and hand-over)
   int width = 0, height = 0;
   double seconds = 0.0;        // wall time of the whole job
   double dream_seconds = 0.0;  // time the network's thread spent dreaming

@@ -2,6 +2,7 @@
 #include <avdream/error.hpp>
 #include <avdream/media.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ptr.hpp"
@@ -108,6 +109,7 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
   if (total > 0 && start >= total) throw UsageError("--start " + std::to_string(start) + " is past the end of '" + path + "' (" + std::to_string(total) + " s)");
   const int64_t stream_start = d.stream->start_time != AV_NOPTS_VALUE ? d.stream->start_time : 0;
   info.start = start;
+  info.origin_pts = stream_start;
   d.start_pts = stream_start + std::llround(start / av_q2d(d.stream->time_base));
   if (duration >= 0) d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
   if (start > 0) av_seek_frame(d.fmt.get(), d.stream->index, d.start_pts, AVSEEK_FLAG_BACKWARD);
@@ -159,6 +161,23 @@ std::optional<VideoFrame> VideoReader::next() {
     throw Error("no video frame could be decoded from '" + d.info.path + "'" +
                 (d.warnings.empty() ? "" : ": " + d.warnings.front()));
   return std::nullopt;
+}
+
+std::vector<int64_t> scan_frame_times(const std::string& path, double start, double duration) {
+  VideoReader reader(path, start, duration);
+  auto& d = *reader.impl_;
+  const int64_t half_frame = std::llround(0.5 / d.info.fps / av_q2d(d.stream->time_base));
+  std::vector<int64_t> times;
+  while (av_read_frame(d.fmt.get(), d.packet.get()) >= 0) {
+    const AVPacket& p = *d.packet;
+    // The same section test as next(), on the packet's time instead of the decoded frame's.
+    if (p.stream_index == d.stream->index && p.pts != AV_NOPTS_VALUE && p.pts + half_frame >= d.start_pts &&
+        p.pts < d.end_pts)
+      times.push_back(p.pts);
+    av_packet_unref(d.packet.get());
+  }
+  std::sort(times.begin(), times.end());
+  return times;
 }
 
 }  // namespace avdream

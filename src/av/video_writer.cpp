@@ -64,7 +64,8 @@ struct VideoWriter::Impl {
   av::PacketPtr side_packet = av::make_packet();  // read from the side streams
   AVStream* video = nullptr;
   AVRational source_tb{1, 1};
-  int64_t first_pts = AV_NOPTS_VALUE;
+  int64_t first_pts = AV_NOPTS_VALUE;  // source pts at output time 0
+  int64_t last_dts = AV_NOPTS_VALUE;   // of the video, in its stream's time base
   double offset = 0.0;  // seconds of source time at output time 0
   double section_end = 1e300;
   double video_end = 1e300;  // source seconds just after the last frame written
@@ -127,11 +128,72 @@ struct VideoWriter::Impl {
     av::check(avcodec_send_frame(enc.get(), frame), "encoding video");
     while (avcodec_receive_packet(enc.get(), packet.get()) == 0) {
       av_packet_rescale_ts(packet.get(), enc->time_base, video->time_base);
-      packet->stream_index = video->index;
-      const double t = offset + (packet->dts == AV_NOPTS_VALUE ? 0 : packet->dts * av_q2d(video->time_base));
-      pump_side(t + 0.5);  // audio a little ahead, so the interleaver never waits for it
-      write_packet(packet.get());
+      write_video(packet.get());
     }
+  }
+
+  // The joining writer's segments, copied packet by packet. Containers such as NUT store no
+  // decoding times, so they are rebuilt: the i-th packet decodes at the i-th smallest
+  // presentation time less one shift, the largest reordering delay of any segment, which keeps
+  // every packet's decoding time before its presentation and increasing across the joins.
+  std::vector<std::string> segments;
+
+  struct SegmentPackets {
+    av::InputFormatPtr in;
+    const AVStream* stream = nullptr;
+  };
+  SegmentPackets open_segment(const std::string& path) const {
+    SegmentPackets s{av::open_input(path)};
+    const int index = av_find_best_stream(s.in.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (index < 0) throw Error("'" + path + "' has no video stream");
+    s.stream = s.in->streams[index];
+    return s;
+  }
+  // Presentation times of a segment's video packets, in decoding order, in the output's time base.
+  std::vector<int64_t> segment_times(const std::string& path) const {
+    auto s = open_segment(path);
+    std::vector<int64_t> times;
+    auto p = av::make_packet();
+    while (av_read_frame(s.in.get(), p.get()) >= 0) {
+      if (p->stream_index == s.stream->index) {
+        if (p->pts == AV_NOPTS_VALUE) throw Error("'" + path + "' has a video packet without a time");
+        times.push_back(av_rescale_q(p->pts, s.stream->time_base, video->time_base));
+      }
+      av_packet_unref(p.get());
+    }
+    return times;
+  }
+  void join_segments() {
+    std::vector<std::vector<int64_t>> times;
+    int64_t shift = 0;
+    for (const auto& path : segments) {
+      times.push_back(segment_times(path));
+      auto sorted = times.back();
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 0; i < sorted.size(); ++i) shift = std::max(shift, sorted[i] - times.back()[i]);
+    }
+    const int64_t frame = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(av_d2q(fps, 1 << 20)), video->time_base));
+    int64_t end = 0;  // just after the last frame, in the output's time base
+    for (size_t k = 0; k < segments.size(); ++k) {
+      auto sorted = times[k];
+      std::sort(sorted.begin(), sorted.end());
+      auto s = open_segment(segments[k]);
+      auto p = av::make_packet();
+      size_t i = 0;
+      while (av_read_frame(s.in.get(), p.get()) >= 0) {
+        if (p->stream_index == s.stream->index) {
+          const int64_t duration = p->duration > 0 ? av_rescale_q(p->duration, s.stream->time_base, video->time_base) : frame;
+          p->pts = times[k][i];
+          p->dts = sorted[i] - shift;
+          p->duration = duration;
+          end = std::max(end, p->pts + duration);
+          ++i;
+          write_video(p.get());
+        }
+        av_packet_unref(p.get());
+      }
+    }
+    video_end = offset + end * av_q2d(video->time_base);
   }
 
   // The dreamed soundtrack (a sound file starting at output time 0) takes the place of the
@@ -146,6 +208,61 @@ struct VideoWriter::Impl {
     for (unsigned i = 0; i < side->nb_streams; ++i) side->streams[i]->discard = int(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
     auto t = std::make_unique<av::AudioTranscoder>(side->streams[index], out.get(), encoder);
     carried[index] = {side->streams[index], t->output_stream(), std::move(t)};
+  }
+
+  // The output context, under its temporary name, with the source's container metadata.
+  void open(const std::string& path, const VideoInfo& info) {
+    target = path;
+    temp = partial_path(path);
+    offset = info.start;
+    section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
+    source_tb = AVRational{info.time_base_num, info.time_base_den};
+    fps = info.fps;
+    AVFormatContext* raw = nullptr;
+    av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, temp.c_str()), "output '" + path + "'");
+    out.reset(raw);
+  }
+
+  // With the video stream made: the source's stream facts it keeps (metadata, rotation), the
+  // other streams, and the header.
+  void finish_header(const AVFormatContext& src, const std::string& source_path, int vindex, AudioMode audio, const std::string& dreamed_sound) {
+    const AVStream* vin = src.streams[vindex];
+    av_dict_copy(&out->metadata, src.metadata, 0);
+    av_dict_copy(&video->metadata, vin->metadata, 0);
+    size_t size = 0;
+    if (const uint8_t* m = av_stream_get_side_data(vin, AV_PKT_DATA_DISPLAYMATRIX, &size)) {
+      if (uint8_t* copy = av_stream_new_side_data(video, AV_PKT_DATA_DISPLAYMATRIX, size)) std::memcpy(copy, m, size);
+    }
+    if (audio == AudioMode::Dream) {
+      if (dreamed_sound.empty()) throw Error("VideoWriter: AudioMode::Dream needs the dreamed sound file");
+      add_dreamed_sound(dreamed_sound);
+    } else {
+      add_side_streams(source_path, vindex, audio);
+    }
+    av::check(avio_open(&out->pb, temp.c_str(), AVIO_FLAG_WRITE), "creating '" + target + "'");
+    AVDictionary* opts = nullptr;
+    const std::string fmt = out->oformat->name;
+    // NUT is the farm's segment container: its times must stay exactly as written, or a segment
+    // that starts at time 0 (with B-frames, decoding before it) would be shifted and no other.
+    if (fmt == "nut") out->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
+    if (fmt.find("mp4") != std::string::npos || fmt.find("mov") != std::string::npos) av_dict_set(&opts, "movflags", "+faststart", 0);
+    const int r = avformat_write_header(out.get(), &opts);
+    av_dict_free(&opts);
+    av::check(r, "writing the header of '" + target + "'");
+  }
+
+  // One encoded video packet (in the video stream's time base) into the file, the side streams
+  // brought up to its time first.
+  void write_video(AVPacket* p) {
+    p->stream_index = video->index;
+    p->pos = -1;
+    if (p->dts != AV_NOPTS_VALUE) {
+      if (last_dts != AV_NOPTS_VALUE && p->dts <= last_dts) throw Error("video packets out of order in '" + target + "'");
+      last_dts = p->dts;
+    }
+    const double t = offset + (p->dts == AV_NOPTS_VALUE ? 0 : p->dts * av_q2d(video->time_base));
+    pump_side(t + 0.5);  // audio a little ahead, so the interleaver never waits for it
+    write_packet(p);
   }
 
   void add_side_streams(const std::string& source_path, int video_index, AudioMode audio) {
@@ -189,22 +306,10 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   check_video_output(path, s);
   auto& d = *impl_;
   const auto& info = source.info();
-  d.target = path;
-  d.temp = partial_path(path);
-  d.offset = info.start;
-  d.section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
-  d.source_tb = AVRational{info.time_base_num, info.time_base_den};
-  d.fps = info.fps;
-
-  AVFormatContext* raw = nullptr;
-  av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, d.temp.c_str()), "output '" + path + "'");
-  d.out.reset(raw);
-
-  // Source facts the writer keeps: metadata, colour, rotation.
+  d.open(path, info);
   auto src = av::open_input(info.path);
   const int vindex = av_find_best_stream(src.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   const AVStream* vin = src->streams[vindex];
-  av_dict_copy(&d.out->metadata, src->metadata, 0);
 
   const AVCodec* codec = avcodec_find_encoder_by_name(s.codec.c_str());
   d.enc.reset(avcodec_alloc_context3(codec));
@@ -224,32 +329,19 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   av_opt_set_int(e.priv_data, "crf", s.crf, 0);
   if (s.codec != "libvpx-vp9") av_opt_set(e.priv_data, "preset", s.preset.c_str(), 0);
   else av_opt_set_int(&e, "b", 0, 0);  // constant quality
-  if (s.codec == "libx265") av_opt_set(e.priv_data, "x265-params", "log-level=error", 0);
+  // The macroblock tree spends bits on what later frames reuse, so quality pulses at every
+  // keyframe; on dreamed detail that shows as flicker, and at every farm join as a seam
+  // (bench/farm_bench: 1.53 -> 1.33 at the joins). Stitchable keeps the headers of separately
+  // encoded segments identical, so they join.
+  if (s.codec == "libx264") av_opt_set(e.priv_data, "x264-params", "mbtree=0:stitchable=1", 0);
+  if (s.codec == "libx265") av_opt_set(e.priv_data, "x265-params", "log-level=error:cutree=0", 0);
   av::check(avcodec_open2(d.enc.get(), codec, nullptr), "opening the " + s.codec + " encoder");
 
   d.video = avformat_new_stream(d.out.get(), nullptr);
   av::check(avcodec_parameters_from_context(d.video->codecpar, d.enc.get()), "video stream parameters");
   d.video->time_base = d.source_tb;
   d.video->avg_frame_rate = e.framerate;
-  av_dict_copy(&d.video->metadata, vin->metadata, 0);
-  size_t size = 0;
-  if (const uint8_t* m = av_stream_get_side_data(vin, AV_PKT_DATA_DISPLAYMATRIX, &size)) {
-    if (uint8_t* copy = av_stream_new_side_data(d.video, AV_PKT_DATA_DISPLAYMATRIX, size)) std::memcpy(copy, m, size);
-  }
-  if (audio == AudioMode::Dream) {
-    if (dreamed_sound.empty()) throw Error("VideoWriter: AudioMode::Dream needs the dreamed sound file");
-    d.add_dreamed_sound(dreamed_sound);
-  } else {
-    d.add_side_streams(info.path, vindex, audio);
-  }
-
-  av::check(avio_open(&d.out->pb, d.temp.c_str(), AVIO_FLAG_WRITE), "creating '" + path + "'");
-  AVDictionary* opts = nullptr;
-  const std::string fmt = d.out->oformat->name;
-  if (fmt.find("mp4") != std::string::npos || fmt.find("mov") != std::string::npos) av_dict_set(&opts, "movflags", "+faststart", 0);
-  const int r = avformat_write_header(d.out.get(), &opts);
-  av_dict_free(&opts);
-  av::check(r, "writing the header of '" + path + "'");
+  d.finish_header(*src, info.path, vindex, audio, dreamed_sound);
 
   d.yuv->format = e.pix_fmt;
   d.yuv->width = e.width;
@@ -260,6 +352,25 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   const int* coefs = sws_getCoefficients(yuv_matrix(e.colorspace, e.height));
   sws_setColorspaceDetails(d.sws.get(), sws_getCoefficients(SWS_CS_DEFAULT), 1, coefs, e.color_range == AVCOL_RANGE_JPEG,
                            0, 1 << 16, 1 << 16);
+}
+
+VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const JoinSegments& segments,
+                         AudioMode audio, const std::string& dreamed_sound)
+    : impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  const auto& info = source.info();
+  d.open(path, info);
+  auto src = av::open_input(info.path);
+  const int vindex = av_find_best_stream(src.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (segments.paths.empty()) throw Error("VideoWriter: no segments to join");
+  d.segments = segments.paths;
+  const auto first = d.open_segment(segments.paths.front());
+  d.video = avformat_new_stream(d.out.get(), nullptr);
+  av::check(avcodec_parameters_copy(d.video->codecpar, first.stream->codecpar), "video stream parameters");
+  d.video->codecpar->codec_tag = 0;
+  d.video->time_base = first.stream->time_base;
+  d.video->avg_frame_rate = av_d2q(info.fps, 1 << 20);
+  d.finish_header(*src, info.path, vindex, audio, dreamed_sound);
 }
 
 VideoWriter::~VideoWriter() {
@@ -273,6 +384,7 @@ const std::vector<std::string>& VideoWriter::notes() const { return impl_->notes
 
 void VideoWriter::write(const VideoFrame& frame) {
   auto& d = *impl_;
+  if (!d.enc) throw Error("VideoWriter::write: this writer joins encoded segments");
   if (frame.rgb.cols != d.enc->width || frame.rgb.rows != d.enc->height || frame.rgb.type() != CV_8UC3)
     throw Error("VideoWriter::write: the frame is not 8-bit RGB of the source's size");
   if (d.first_pts == AV_NOPTS_VALUE) d.first_pts = frame.pts;
@@ -285,9 +397,12 @@ void VideoWriter::write(const VideoFrame& frame) {
   d.encode(d.yuv.get());
 }
 
+void VideoWriter::set_time_origin(int64_t source_pts) { impl_->first_pts = source_pts; }
+
 void VideoWriter::finish() {
   auto& d = *impl_;
-  d.encode(nullptr);
+  if (d.enc) d.encode(nullptr);
+  else d.join_segments();
   // The other streams end with the video (a truncated source must not leave sound without
   // pictures).
   d.section_end = std::min(d.section_end, d.video_end);

@@ -128,12 +128,13 @@ int dream_clip(const Options& o) {
 }
 
 int run(const Options& o) {
-  configure_runtime(o.threads);
+  configure_runtime(farm_threads(o));
   install_stop_handlers();
   switch (o.command) {
     case Command::ListModels: return list_models();
     case Command::ListLayers: return list_layers(o);
     case Command::Spectro: return dream_sounds(o);
+    case Command::Farm: return farm_command(o);
     case Command::Dream: return is_picture(o.input()) ? dream_picture(o) : dream_clip(o);
   }
   return 1;

@@ -73,12 +73,39 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   CLI::App app{"avdream: DeepDream for pictures and video.\n"
                "  avdream photo.jpg -o dream.png [options]\n"
                "  avdream clip.mp4 -o dreamed.mp4 [options]\n"
+               "  avdream --spectro sounds/ -o dreamed/ [options]\n"
+               "  avdream farm plan|chunk|assemble|status|submit ...   render farm (see avdream farm --help)\n"
                "  avdream models                 list the models on the search path\n"
                "  avdream layers [--model NAME]  list a model's layers"};
   app.fallthrough();  // options like --model also work after a subcommand
   auto* models = app.add_subcommand("models", "List the models found on the search path");
   auto* layers = app.add_subcommand("layers", "List a model's layers: channels and stride");
   app.require_subcommand(0, 1);
+  auto& f = o.farm;
+  auto* farm = app.add_subcommand("farm", "Render farm: split a video into chunks run as independent (Slurm) jobs");
+  farm->require_subcommand(1);
+  auto* plan = farm->add_subcommand("plan", "avdream farm plan clip.mp4 -o dreamed.mp4 --job-dir DIR --chunks N "
+                                            "[dream options]: write DIR/manifest.json and the Slurm scripts");
+  plan->add_option("input", o.inputs, "The video")->required();
+  plan->add_option("--job-dir", f.dir, "Folder for the manifest, scripts, segments and logs")->required();
+  plan->add_option("--chunks", f.settings.chunks, "Number of chunks (array tasks)")->capture_default_str();
+  plan->add_option("--warmup", f.settings.warmup,
+                   "Frames each chunk dreams before its first (and hands over after its last), so joins do not show")
+      ->capture_default_str();
+  plan->add_flag("--submit", f.submit, "Submit the array and the assemble job with sbatch");
+  plan->add_option("--partition", f.settings.partition, "Slurm partition");
+  plan->add_option("--cpus-per-task", f.settings.cpus_per_task, "Slurm CPUs per chunk")->capture_default_str();
+  plan->add_option("--time", f.settings.time_limit, "Slurm time limit per chunk, e.g. 2:00:00");
+  auto* chunk = farm->add_subcommand("chunk", "avdream farm chunk DIR INDEX: render one chunk (what array task INDEX runs)");
+  chunk->add_option("dir", f.dir, "The job folder")->required();
+  chunk->add_option("index", f.index, "Chunk number, from 0")->required();
+  chunk->add_flag("--force", f.force, "Render even when the chunk is already done");
+  auto* assemble = farm->add_subcommand("assemble", "avdream farm assemble DIR: check and join the segments, add the sound");
+  assemble->add_option("dir", f.dir, "The job folder")->required();
+  auto* status = farm->add_subcommand("status", "avdream farm status DIR: done, running, failed and missing chunks");
+  status->add_option("dir", f.dir, "The job folder")->required();
+  auto* submit = farm->add_subcommand("submit", "avdream farm submit DIR: sbatch the chunks not done, then the assembly");
+  submit->add_option("dir", f.dir, "The job folder")->required();
 
   auto& p = o.dream;
   auto& t = o.targets;
@@ -167,6 +194,15 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     return 2;
   };
   if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
+  for (auto* action : farm->get_subcommands()) {
+    o.command = Command::Farm;
+    f.action = action->get_name();
+  }
+  if (o.command == Command::Farm) {
+    if (f.action == "plan" && o.output.empty()) return usage("farm plan needs -o OUTPUT");
+    if (f.action == "plan" && o.inputs.size() != 1) return usage("farm plan takes one video");
+    return std::nullopt;
+  }
   if (*models) {
     o.command = Command::ListModels;
   } else if (*layers) {

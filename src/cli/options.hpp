@@ -1,6 +1,7 @@
 #pragma once
 // The command line, parsed into one struct. Only the CLI knows about CLI11.
 #include <avdream/still.hpp>
+#include <avdream/farm.hpp>
 #include <avdream/video_job.hpp>
 
 #include <optional>
@@ -9,7 +10,17 @@
 
 namespace avdream::cli {
 
-enum class Command { Dream, Spectro, ListModels, ListLayers };
+enum class Command { Dream, Spectro, ListModels, ListLayers, Farm };
+
+// `avdream farm plan|chunk|assemble|status|submit ...`
+struct FarmCommand {
+  std::string action;     // plan, chunk, assemble, status or submit
+  std::string dir;        // the job folder
+  int index = -1;         // chunk
+  FarmSettings settings;  // plan
+  bool submit = false;    // plan --submit
+  bool force = false;     // chunk --force: render even when done
+};
 
 struct Options {
   Command command = Command::Dream;
@@ -26,6 +37,7 @@ struct Options {
   double audio_strength = 1.0;
   bool spectrograms = true;     // --spectro: write the before/after picture beside each output
   std::string theme;            // dog or bird: image and sound targets together
+  FarmCommand farm;
   std::string device = "cpu";
   int threads = 0;  // 0: every core
   bool quiet = false;
@@ -40,6 +52,11 @@ struct Options {
 // Fills `options` from argv. Returns an exit code when the run ends here: 0 after --help,
 // 2 after a usage error (already printed as one line on stderr).
 std::optional<int> parse_options(int argc, char** argv, Options& options);
+
+// avdream farm ...: the render farm's steps.
+int farm_command(const Options& options);
+// The compute threads to use: --threads, else a Slurm task's CPUs, else 0 (every core).
+int farm_threads(const Options& options);
 
 // --spectro: dreams every sound file named or found in the named folders, prints a summary
 // table; returns 1 when any file failed (the others still run).

@@ -1,0 +1,140 @@
+// Render-farm benchmark, side by side in one run, on shared sample clips split into chunks:
+//   seams:      E_warp of the output frame pairs that straddle chunk joins over the mean E_warp
+//               of the pairs inside chunks, for warm-up W = 0, 4, 8, 16 (goal: <= 1.3 at the
+//               default), with the hand-over dissolve and, for comparison, warm-up alone;
+//   codec:      the same ratio with no dream (the source re-encoded in the same chunks): what
+//               restarting the encoder at every join costs, which no dream can hide;
+//   efficiency: the farm's total render time (every chunk, run one after another here, plus
+//               the assembly) over a single render of the same clip.
+//
+//   build/bench/farm_bench [--seconds S] [--chunks N]
+#include <avdream/avdream.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+
+using namespace avdream;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kShared = AVDREAM_SHARED_DIR;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct FarmRun {
+  double seconds = 0.0;  // every chunk plus the assembly
+  double seam_ratio = 0.0, seam = 0.0, inside = 0.0;
+};
+
+// Plans, renders every chunk and assembles; then E_warp at the joins versus inside the chunks.
+FarmRun farm_run(const std::string& in, const fs::path& dir, const VideoJob& job, int chunks, int warmup, bool hand_over) {
+  fs::remove_all(dir);
+  FarmSettings settings;
+  settings.chunks = chunks;
+  settings.warmup = warmup;
+  settings.avdream = AVDREAM_BINARY;
+  const auto out = (dir.parent_path() / (dir.filename().string() + ".mp4")).string();
+  FarmRun run;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto m = plan_farm(in, out, job, settings, dir.string());
+  for (const auto& c : m.chunks) {
+    if (hand_over) {
+      render_chunk(dir.string(), c.index);
+    } else {  // the same span without the dissolve: what warm-up alone buys
+      VideoJob part = m.job;
+      part.span = FrameSpan{c.begin, c.end, warmup, false};
+      dream_video(m.input, segment_path(dir.string(), c.index), part);
+    }
+  }
+  assemble_farm(dir.string());
+  run.seconds = seconds_since(t0);
+  const auto e = measure_warp_error(in, out, 320, job.start, job.duration);
+  std::vector<bool> is_seam(e.output_pairs.size(), false);
+  for (size_t k = 1; k < m.chunks.size(); ++k) is_seam[m.chunks[k].begin - 1] = true;  // pair (begin-1, begin)
+  double seam = 0, inside = 0;
+  int n_seam = 0, n_inside = 0;
+  for (size_t i = 0; i < e.output_pairs.size(); ++i)
+    (is_seam[i] ? (seam += e.output_pairs[i], ++n_seam) : (inside += e.output_pairs[i], ++n_inside));
+  run.seam = seam / std::max(1, n_seam);
+  run.inside = inside / std::max(1, n_inside);
+  run.seam_ratio = run.seam / run.inside;
+  return run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 4.0;
+  int chunks = 5, crf = 18;
+  std::vector<std::string> clips = {"mov_bbb.mp4", "flower.mp4", "friday.mp4"};
+  std::vector<int> warmups = {0, 4, 8, 16};
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (!std::strcmp(argv[i], "--crf")) crf = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--clip")) clips = {argv[i + 1]};
+    if (!std::strcmp(argv[i], "--warmup")) warmups = {std::atoi(argv[i + 1])};
+    if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--chunks")) chunks = std::atoi(argv[i + 1]);
+  }
+  configure_runtime(0);
+  const fs::path tmp = fs::temp_directory_path() / ("avdream-farm-bench-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  VideoJob job;
+  job.params.dream.max_size = 256;
+  job.duration = seconds;
+  job.audio = AudioMode::None;
+  job.encode.crf = crf;
+
+  std::printf("seams: %d chunks over the first %.1f s of each clip, dreamed at 256 px; E_warp at the joins / inside\n",
+              chunks, seconds);
+  std::printf("%-14s %6s %10s %10s %10s %10s\n", "clip", "W", "hand-over", "seam", "inside", "seam/in");
+  std::vector<double> ratio_sum(6, 0.0);
+  int n_clips = 0;
+  double farm_time = 0, single_time = 0, codec_sum = 0;
+  for (const auto& clip : clips) {
+    const auto in = (kShared / "samples" / "video" / clip).string();
+    auto t0 = std::chrono::steady_clock::now();
+    dream_video(in, (tmp / "single.mp4").string(), job);
+    single_time += seconds_since(t0);
+    int column = 0;
+    for (const bool hand_over : {true, false}) {
+      for (const int w : warmups) {
+        if (!hand_over && (w == 0 || w == 8)) continue;  // W=0: the same as with it
+        const auto r = farm_run(in, tmp / "job", job, chunks, w, hand_over);
+        if (hand_over && w == FarmSettings{}.warmup) farm_time += r.seconds;
+        ratio_sum[column++] += r.seam_ratio;
+        std::printf("%-14s %6d %10s %10.4f %10.4f %10.2f\n", clip.c_str(), w, hand_over ? "yes" : "no", r.seam, r.inside, r.seam_ratio);
+        std::fflush(stdout);
+      }
+    }
+    // The codec's share: no dream at all, the source re-encoded in the same chunks. Every join
+    // restarts the encoder on a keyframe, which no dream can hide.
+    VideoJob plain = job;
+    plain.params.dream.iterations = 0;
+    plain.params.warm_iterations = 0;
+    const auto r = farm_run(in, tmp / "job", plain, chunks, 0, true);
+    codec_sum += r.seam_ratio;
+    std::printf("%-14s %6s %10s %10.4f %10.4f %10.2f   (no dream: the codec's restarts alone)\n", clip.c_str(), "-", "-",
+                r.seam, r.inside, r.seam_ratio);
+    ++n_clips;
+  }
+  std::printf("\nmean seam/inside over the clips:\n");
+  int column = 0;
+  for (const bool hand_over : {true, false})
+    for (const int w : warmups) {
+      if (!hand_over && (w == 0 || w == 8)) continue;
+      std::printf("  W=%-3d hand-over %-3s %.2f\n", w, hand_over ? "yes" : "no", ratio_sum[column++] / n_clips);
+    }
+  std::printf("  no dream (codec alone)   %.2f\n", codec_sum / n_clips);
+  std::printf("\nefficiency (W=%d, %d chunks run one after another, plus assembly) / single render: %.2f  (%.1f s / %.1f s)\n",
+              FarmSettings{}.warmup, chunks, farm_time / single_time, farm_time, single_time);
+  fs::remove_all(tmp);
+  return 0;
+}

@@ -1,0 +1,283 @@
+// The farm's four steps: plan, chunk, assemble, status (Slurm submission is in slurm.cpp).
+#include <avdream/error.hpp>
+#include <avdream/farm.hpp>
+#include <avdream/partial_file.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "../src/scope_exit.hpp"
+#include "manifest.hpp"
+#include "slurm.hpp"
+
+namespace avdream {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+std::string chunk_file(const std::string& dir, int index, const char* extension) {
+  char name[32];
+  std::snprintf(name, sizeof name, "chunk_%04d%s", index, extension);
+  return (fs::path(dir) / "segments" / name).string();
+}
+std::string record_path(const std::string& dir, int index) { return chunk_file(dir, index, ".json"); }
+std::string failed_path(const std::string& dir, int index) { return chunk_file(dir, index, ".failed"); }
+
+// FNV-1a over every byte: a chunk refuses to render a file other than the one planned.
+std::string file_checksum(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read '" + path + "'");
+  uint64_t h = 1469598103934665603ull;
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fnv1a64:") + hex;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? name : "?";
+}
+
+std::string describe(const FarmChunk& c) {
+  return "chunk " + std::to_string(c.index) + " (frames " + std::to_string(c.begin) + "-" + std::to_string(c.end - 1) + ")";
+}
+
+// Temporary segments of a chunk (".chunk_0003.partial-<pid>.nut"): a run in progress, or one
+// that was killed.
+std::vector<fs::path> partial_segments(const std::string& dir, int index) {
+  std::vector<fs::path> found;
+  const auto stem = "." + fs::path(segment_path(dir, index)).stem().string() + ".partial-";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / "segments", ec))
+    if (e.path().filename().string().rfind(stem, 0) == 0) found.push_back(e.path());
+  return found;
+}
+
+const FarmChunk& chunk_at(const FarmManifest& m, int index) {
+  if (index < 0 || index >= static_cast<int>(m.chunks.size()))
+    throw UsageError("no chunk " + std::to_string(index) + ": the job has chunks 0-" + std::to_string(m.chunks.size() - 1));
+  return m.chunks[index];
+}
+
+// A chunk counts as done when its record is there and says it wrote all its frames (the record
+// is written only after the segment has been renamed into place).
+bool chunk_done(const std::string& dir, const FarmChunk& c, json* record = nullptr) {
+  if (!fs::exists(segment_path(dir, c.index)) || !fs::exists(record_path(dir, c.index))) return false;
+  try {
+    const auto r = json::parse(read_text_file(record_path(dir, c.index)));
+    if (record) *record = r;
+    return r.value("frames", int64_t{-1}) == c.end - c.begin;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+std::string segment_path(const std::string& dir, int index) { return chunk_file(dir, index, ".nut"); }
+
+FarmManifest plan_farm(const std::string& input, const std::string& output, const VideoJob& job,
+                       const FarmSettings& settings, const std::string& dir) {
+  if (settings.chunks < 1) throw UsageError("--chunks must be 1 or more");
+  if (settings.warmup < 0) throw UsageError("--warmup must be 0 or more");
+  if (settings.cpus_per_task < 1) throw UsageError("--cpus-per-task must be 1 or more");
+  if (settings.avdream.empty()) throw UsageError("the farm needs the path of the avdream program");
+  if (fs::exists(fs::path(dir) / "manifest.json"))
+    throw UsageError("'" + dir + "' already holds a farm job; plan into a new --job-dir (or remove that one)");
+  check_video_params(job.params);
+  check_video_output(output, job.encode);
+  if (job.duration == 0) throw UsageError("--duration must be more than 0");
+  const auto out_dir = fs::absolute(output).parent_path();
+  if (!fs::is_directory(out_dir)) throw UsageError("the output's folder '" + out_dir.string() + "' does not exist");
+
+  FarmManifest m;
+  m.input = absolute(input);
+  m.output = absolute(output);
+  m.settings = settings;
+  m.job = job;
+  m.job.preview.clear();
+  m.job.span.reset();
+  // Every name is checked now and every path made absolute, so no node fails on them later.
+  m.job.model = absolute(resolve_model(job.model));
+  const auto model = Model::load(m.job.model);
+  if (model.kind() != ModelKind::Image)
+    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
+  for (auto& g : m.job.targets.guides) g = absolute(g);
+  make_objective(model, m.job.targets);
+  const VideoReader reader(m.input, job.start, job.duration);
+  if (m.job.audio == AudioMode::Dream && !reader.info().has_audio) m.job.audio = AudioMode::None;
+  if (m.job.audio == AudioMode::Dream) {
+    m.job.sound.model = absolute(resolve_model(job.sound.model));
+    prepare_sound_job(m.job.sound, "soundtrack.wav");
+  }
+
+  m.frames = static_cast<int64_t>(scan_frame_times(m.input, job.start, job.duration).size());
+  if (m.frames == 0) throw Error("'" + input + "' has no video frames in the section asked for");
+  if (settings.chunks > m.frames)
+    throw UsageError(std::to_string(settings.chunks) + " chunks asked for, but the video has only " +
+                     std::to_string(m.frames) + " frames");
+  m.fps = reader.info().fps;
+  m.duration = reader.info().duration;
+  for (int k = 0; k < settings.chunks; ++k)
+    m.chunks.push_back({k, m.frames * k / settings.chunks, m.frames * (k + 1) / settings.chunks});
+  m.input_size = fs::file_size(m.input);
+  m.input_checksum = file_checksum(m.input);
+
+  fs::create_directories(fs::path(dir) / "segments");
+  fs::create_directories(fs::path(dir) / "logs");
+  write_slurm_scripts(absolute(dir), m);
+  write_text_file((fs::path(dir) / "manifest.json").string(), manifest_text(m));
+  return m;
+}
+
+FarmManifest read_manifest(const std::string& dir) {
+  const auto path = (fs::path(dir) / "manifest.json").string();
+  if (!fs::exists(path)) throw UsageError("'" + dir + "' is not a farm job folder (no manifest.json)");
+  return parse_manifest(read_text_file(path), path);
+}
+
+ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressFn& progress, bool force) {
+  const auto m = read_manifest(dir);
+  ChunkReport report;
+  report.chunk = chunk_at(m, index);
+  if (!force && chunk_done(dir, report.chunk)) {
+    report.skipped = true;
+    return report;
+  }
+  try {
+    if (!fs::exists(m.input) || fs::file_size(m.input) != m.input_size || file_checksum(m.input) != m.input_checksum)
+      throw Error("'" + m.input + "' is not the file the job was planned on (missing, or its size or checksum changed)");
+    VideoJob job = m.job;
+    job.span = FrameSpan{report.chunk.begin, report.chunk.end, m.settings.warmup, true};
+    const auto started = std::chrono::system_clock::now();
+    report.video = dream_video(m.input, segment_path(dir, index), job, progress);
+    if (report.video.frames != report.chunk.end - report.chunk.begin)
+      throw Error(describe(report.chunk) + " decoded " + std::to_string(report.video.frames) + " frames");
+    const json record = {{"frames", report.video.frames},
+                         {"extra_frames", report.video.extra_frames},
+                         {"seconds", report.video.seconds},
+                         {"host", host_name()},
+                         {"started", std::chrono::system_clock::to_time_t(started)}};
+    write_text_file(record_path(dir, index), record.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    try {
+      write_text_file(failed_path(dir, index), what.substr(0, what.find('\n')) + "\n");
+    } catch (const Error&) {
+      // The job folder itself is unwritable; the exception below still says what happened.
+    }
+    throw;
+  }
+  std::error_code ec;
+  fs::remove(failed_path(dir, index), ec);
+  for (const auto& stale : partial_segments(dir, index)) fs::remove(stale, ec);  // runs that were killed
+  return report;
+}
+
+AssembleReport assemble_farm(const std::string& dir) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto m = read_manifest(dir);
+  // Every segment is checked before anything is written.
+  std::vector<std::string> problems;
+  std::string parameters;
+  for (const auto& c : m.chunks) {
+    const auto path = segment_path(dir, c.index);
+    if (!fs::exists(path)) {
+      problems.push_back(describe(c) + ": segment missing");
+      continue;
+    }
+    try {
+      const auto v = probe_encoded_video(path);
+      if (v.frames != c.end - c.begin || v.damaged)
+        problems.push_back(describe(c) + ": segment damaged (" + std::to_string(v.frames) + " of " +
+                           std::to_string(c.end - c.begin) + " frames)");
+      else if (!parameters.empty() && v.parameters != parameters)
+        problems.push_back(describe(c) + ": coded differently from chunk 0 (" + v.parameters + ")");
+      if (parameters.empty()) parameters = v.parameters;
+    } catch (const Error& e) {
+      problems.push_back(describe(c) + ": segment unreadable (" + e.what() + ")");
+    }
+  }
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
+    throw Error("cannot assemble: " + std::to_string(problems.size()) + " of " + std::to_string(m.chunks.size()) +
+                " chunks not ready: " + text);
+  }
+
+  AssembleReport report;
+  const VideoReader source(m.input, m.job.start, m.job.duration);
+  AudioMode audio = m.job.audio;
+  if (audio == AudioMode::Dream && !source.info().has_audio) audio = AudioMode::None;
+  const fs::path out(m.output);
+  const auto sound_file = partial_path((out.parent_path() / (out.stem().string() + ".soundtrack.wav")).string());
+  const detail::ScopeExit remove_sound([&] { discard_partial(sound_file); });
+  if (audio == AudioMode::Dream) {  // once, for the whole section
+    SoundJob sound = m.job.sound;
+    sound.start = source.info().start;
+    sound.duration = m.job.duration < 0 ? -1.0 : source.info().duration;
+    report.sound = dream_sound_file(m.input, sound_file, sound, prepare_sound_job(sound, sound_file));
+    report.sound_dreamed = true;
+  }
+  JoinSegments segments;
+  for (const auto& c : m.chunks) {
+    segments.paths.push_back(segment_path(dir, c.index));
+    report.frames += c.end - c.begin;
+  }
+  VideoWriter writer(m.output, source, segments, audio, sound_file);
+  writer.finish();
+  report.notes = writer.notes();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+std::string to_string(ChunkState state) {
+  switch (state) {
+    case ChunkState::Done: return "done";
+    case ChunkState::Running: return "running";
+    case ChunkState::Failed: return "failed";
+    case ChunkState::Missing: return "missing";
+  }
+  return "?";
+}
+
+std::vector<ChunkStatus> farm_status(const std::string& dir) {
+  const auto m = read_manifest(dir);
+  std::vector<ChunkStatus> all;
+  for (const auto& c : m.chunks) {
+    ChunkStatus s;
+    s.chunk = c;
+    json record;
+    if (chunk_done(dir, c, &record)) {
+      s.state = ChunkState::Done;
+      char text[96];
+      std::snprintf(text, sizeof text, "%.0f s on %s", record.value("seconds", 0.0), record.value("host", std::string("?")).c_str());
+      s.detail = text;
+    } else if (!partial_segments(dir, c.index).empty()) {
+      s.state = ChunkState::Running;
+      s.detail = "a segment is being written (or its run was killed)";
+    } else if (fs::exists(failed_path(dir, c.index))) {
+      s.state = ChunkState::Failed;
+      s.detail = read_text_file(failed_path(dir, c.index));
+      if (!s.detail.empty() && s.detail.back() == '\n') s.detail.pop_back();
+    }
+    all.push_back(s);
+  }
+  return all;
+}
+
+bool farm_assembled(const std::string& dir) { return fs::exists(read_manifest(dir).output); }
+
+}  // namespace avdream

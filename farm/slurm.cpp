@@ -1,0 +1,75 @@
+// Slurm: an array job of chunks and an assemble job that runs only when all of them succeeded.
+#include "slurm.hpp"
+
+#include <avdream/error.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "manifest.hpp"
+
+namespace avdream {
+namespace fs = std::filesystem;
+namespace {
+
+// One word for the shell, whatever it holds.
+std::string quoted(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string script(const std::string& dir, const FarmManifest& m, const std::string& name, const std::string& log,
+                   const std::string& extra_directives, const std::string& command) {
+  const auto& s = m.settings;
+  std::string text = "#!/bin/bash\n# " + name + ": written by `avdream farm plan`; submit both with `avdream farm submit " +
+                     dir + "`.\n#SBATCH --job-name=" + name + "\n#SBATCH --cpus-per-task=" + std::to_string(s.cpus_per_task) +
+                     "\n#SBATCH --output=" + (fs::path(dir) / "logs" / log).string() + "\n";
+  if (!s.partition.empty()) text += "#SBATCH --partition=" + s.partition + "\n";
+  if (!s.time_limit.empty()) text += "#SBATCH --time=" + s.time_limit + "\n";
+  return text + extra_directives + "set -e\n" + command + "\n";
+}
+
+// Runs a command line and returns what it printed; Error with its output when it fails.
+std::string run(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+  if (!pipe) throw Error("cannot run: " + command);
+  std::string out;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe.get())) out += buffer;
+  const int status = pclose(pipe.release());
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (status != 0) throw Error(command + " failed: " + (out.empty() ? "no output" : out));
+  return out;
+}
+
+}  // namespace
+
+void write_slurm_scripts(const std::string& dir, const FarmManifest& m) {
+  const std::string program = quoted(m.settings.avdream);
+  const std::string job = quoted(dir);
+  write_text_file((fs::path(dir) / "chunks.sbatch").string(),
+                  script(dir, m, "avdream-chunks", "chunk_%a.log",
+                         "#SBATCH --array=0-" + std::to_string(m.chunks.size() - 1) + "\n",
+                         "exec " + program + " farm chunk " + job + " \"$SLURM_ARRAY_TASK_ID\""));
+  write_text_file((fs::path(dir) / "assemble.sbatch").string(),
+                  script(dir, m, "avdream-assemble", "assemble.log", "", "exec " + program + " farm assemble " + job));
+}
+
+SubmittedJobs submit_farm(const std::string& dir) {
+  const auto abs = fs::absolute(dir).lexically_normal().string();
+  std::string todo;
+  for (const auto& s : farm_status(abs))
+    if (s.state != ChunkState::Done) todo += (todo.empty() ? "" : ",") + std::to_string(s.chunk.index);
+  SubmittedJobs jobs;
+  // --parsable prints "<id>" or "<id>;<cluster>".
+  auto id = [](const std::string& out) { return out.substr(0, out.find(';')); };
+  if (!todo.empty())
+    jobs.chunks_job = id(run("sbatch --parsable --array=" + todo + " " + quoted(abs + "/chunks.sbatch")));
+  const std::string after = jobs.chunks_job.empty() ? "" : " --dependency=afterok:" + jobs.chunks_job;
+  jobs.assemble_job = id(run("sbatch --parsable" + after + " " + quoted(abs + "/assemble.sbatch")));
+  return jobs;
+}
+
+}  // namespace avdream

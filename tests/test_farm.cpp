@@ -1,0 +1,298 @@
+// The render farm: plan, chunks, assembly and status in process, the CLI, and a real
+// single-node Slurm running the job array (skipped only when not root).
+#include <avdream/avdream.hpp>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace avdream;
+using test::decodes_cleanly;
+using test::panning_clip;
+using test::probe;
+using test::read_frames;
+using test::run_avdream;
+using test::run_command;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Small and brief: the farm's logic is under test, not the dream.
+VideoJob quick_job() {
+  VideoJob job;
+  job.params.dream.max_size = 96;
+  job.params.dream.octaves = 2;
+  job.params.dream.iterations = 3;
+  job.audio = AudioMode::Keep;
+  return job;
+}
+
+FarmSettings settings(int chunks, int warmup) {
+  FarmSettings s;
+  s.chunks = chunks;
+  s.warmup = warmup;
+  s.avdream = test::avdream_binary().string();
+  return s;
+}
+
+std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+TEST(Farm, ThePlanKeepsEverySettingAndSplitsTheFramesEvenly) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  VideoJob job = quick_job();
+  job.targets.layers = "block_9:0.5";
+  job.targets.classes = {"great grey owl"};
+  job.params.dream.seed = 1234;
+  job.params.warm_iterations = 2;
+  job.encode.crf = 23;
+  job.duration = 1.8;
+  plan_farm(in, (dir / "out.mp4").string(), job, settings(4, 3), (dir / "job").string());
+  const auto m = read_manifest((dir / "job").string());
+  EXPECT_EQ(m.input, fs::absolute(in).string());
+  EXPECT_EQ(m.output, (dir / "out.mp4").string());
+  EXPECT_EQ(m.input_size, fs::file_size(in));
+  EXPECT_EQ(m.input_checksum.rfind("fnv1a64:", 0), 0u);
+  EXPECT_TRUE(fs::path(m.job.model).is_absolute()) << m.job.model;
+  EXPECT_EQ(m.job.targets.layers, "block_9:0.5");
+  EXPECT_EQ(m.job.targets.classes, std::vector<std::string>{"great grey owl"});
+  EXPECT_EQ(m.job.params.dream.seed, 1234u);
+  EXPECT_EQ(m.job.params.dream.max_size, 96);
+  EXPECT_EQ(m.job.params.warm_iterations, 2);
+  EXPECT_EQ(m.job.encode.crf, 23);
+  EXPECT_EQ(m.job.audio, AudioMode::Keep);
+  EXPECT_EQ(m.settings.warmup, 3);
+  // 1.8 s at 15 fps: 27 frames in 4 chunks of 6 or 7, back to back.
+  EXPECT_EQ(m.frames, 27);
+  ASSERT_EQ(m.chunks.size(), 4u);
+  int64_t next = 0;
+  for (const auto& c : m.chunks) {
+    EXPECT_EQ(c.begin, next);
+    EXPECT_GE(c.end - c.begin, 6);
+    EXPECT_LE(c.end - c.begin, 7);
+    next = c.end;
+  }
+  EXPECT_EQ(next, 27);
+  const auto script = bytes_of((dir / "job" / "chunks.sbatch").string());
+  EXPECT_NE(script.find("#SBATCH --array=0-3"), std::string::npos) << script;
+  EXPECT_NE(script.find("farm chunk '" + (dir / "job").string() + "' \"$SLURM_ARRAY_TASK_ID\""), std::string::npos) << script;
+  EXPECT_NE(bytes_of((dir / "job" / "assemble.sbatch").string()).find("farm assemble"), std::string::npos);
+}
+
+TEST(Farm, ImpossiblePlansAreRefusedBeforeAnyWork) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto out = (dir / "out.mp4").string();
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(31, 4), (dir / "a").string()), UsageError);  // 30 frames
+  VideoJob unknown = quick_job();
+  unknown.targets.classes = {"no such class"};
+  EXPECT_THROW(plan_farm(in, out, unknown, settings(2, 4), (dir / "b").string()), UsageError);
+  EXPECT_THROW(plan_farm(in, (dir / "out.xyz").string(), quick_job(), settings(2, 4), (dir / "c").string()), UsageError);
+  EXPECT_THROW(plan_farm((dir / "missing.mp4").string(), out, quick_job(), settings(2, 4), (dir / "d").string()), Error);
+  plan_farm(in, out, quick_job(), settings(2, 4), (dir / "e").string());
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "e").string()), UsageError) << "job folder in use";
+  EXPECT_THROW(render_chunk((dir / "e").string(), 2), UsageError) << "chunks are 0 and 1";
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Farm, ChunksJoinIntoTheWholeClipWithItsTimesAndSound) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "out.mp4").string();
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, out, quick_job(), settings(3, 2), job_dir);
+  // Chunks run in any order, as a scheduler may start them.
+  for (int i : {2, 0, 1}) {
+    const auto r = render_chunk(job_dir, i);
+    EXPECT_FALSE(r.skipped);
+    EXPECT_EQ(r.video.frames, 10);
+    EXPECT_FALSE(fs::exists(segment_path(job_dir, i) + ".failed"));
+  }
+  // The middle chunk dreams 2 warm-up frames and 2 hand-over frames besides its own.
+  EXPECT_EQ(render_chunk(job_dir, 1, {}, true).video.extra_frames, 4);
+  const auto report = assemble_farm(job_dir);
+  EXPECT_EQ(report.frames, 30);
+  const auto src = read_frames(in), dst = read_frames(out);
+  ASSERT_EQ(dst.times.size(), src.times.size());
+  for (size_t i = 0; i < src.times.size(); ++i) EXPECT_NEAR(dst.times[i], src.times[i], 1e-3) << i;
+  EXPECT_EQ(dst.width, 192);
+  const auto p = probe(out);
+  EXPECT_EQ(p.audio_streams, 1);
+  EXPECT_NEAR(p.audio_duration, 2.0, 0.05);
+  EXPECT_TRUE(decodes_cleanly(out));
+  // The frames are dreamed: the output differs from the source.
+  const auto e = measure_warp_error(in, out, 192);
+  EXPECT_GT(e.output, e.source * 1.05);
+}
+
+TEST(Farm, AChunkRendersTheSameBytesAgainAndIsSkippedWhenDone) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(2, 3), job_dir);
+  render_chunk(job_dir, 1);
+  const auto first = bytes_of(segment_path(job_dir, 1));
+  EXPECT_TRUE(render_chunk(job_dir, 1).skipped);
+  EXPECT_FALSE(render_chunk(job_dir, 1, {}, true).skipped);
+  EXPECT_EQ(bytes_of(segment_path(job_dir, 1)), first) << "same seed, same chunk, same bytes";
+}
+
+TEST(Farm, AssemblyNamesMissingOrDamagedChunksAndWritesNothing) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "out.mp4").string();
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, out, quick_job(), settings(3, 0), job_dir);
+  render_chunk(job_dir, 0);
+  render_chunk(job_dir, 2);
+  try {
+    assemble_farm(job_dir);
+    ADD_FAILURE() << "assembled without chunk 1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("chunk 1 (frames 10-19): segment missing"), std::string::npos) << e.what();
+  }
+  render_chunk(job_dir, 1);
+  fs::resize_file(segment_path(job_dir, 2), fs::file_size(segment_path(job_dir, 2)) / 2);  // a half-copied file
+  try {
+    assemble_farm(job_dir);
+    ADD_FAILURE() << "assembled a damaged chunk 2";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("chunk 2"), std::string::npos) << what;
+    EXPECT_EQ(what.find("chunk 0"), std::string::npos) << what;
+    EXPECT_EQ(what.find("chunk 1"), std::string::npos) << what;
+  }
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(e.path().filename().string().find(".out"), std::string::npos) << "left behind: " << e.path();
+}
+
+TEST(Farm, StatusShowsDoneFailedAndMissingChunks) {
+  test::TempDir dir;
+  const auto in = (dir / "pan.mp4").string();
+  panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(3, 2), job_dir);
+  render_chunk(job_dir, 0);
+  // The input changes after the plan: a chunk refuses it and says so.
+  std::ofstream(in, std::ios::app) << "x";
+  EXPECT_THROW(render_chunk(job_dir, 1), Error);
+  const auto s = farm_status(job_dir);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].state, ChunkState::Done);
+  EXPECT_EQ(s[1].state, ChunkState::Failed);
+  EXPECT_NE(s[1].detail.find("not the file the job was planned on"), std::string::npos) << s[1].detail;
+  EXPECT_EQ(s[2].state, ChunkState::Missing);
+  EXPECT_FALSE(farm_assembled(job_dir));
+  const auto r = run_avdream({"farm", "status", job_dir});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 done, 0 running, 1 failed, 1 missing; output not assembled yet"), std::string::npos) << r.out;
+}
+
+TEST(Farm, TheCommandLineRunsPlanChunksAndAssembly) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "out.mkv").string();
+  const auto job_dir = (dir / "job").string();
+  auto r = run_avdream({"farm", "plan", in, "-o", out, "--job-dir", job_dir, "--chunks", "2", "--warmup", "2",
+                        "--max-size", "96", "--octaves", "2", "--iterations", "3", "--audio", "keep", "--seed", "7"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("chunk 1: frames 15-29"), std::string::npos) << r.out;
+  EXPECT_EQ(read_manifest(job_dir).job.params.dream.seed, 7u);
+  for (const char* i : {"0", "1"}) {
+    r = run_avdream({"farm", "chunk", job_dir, i, "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  r = run_avdream({"farm", "assemble", job_dir});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_frames(out).times.size(), 30u);
+  // Mistakes get one line and a non-zero exit.
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"farm", "chunk", job_dir, "9"}, {"farm", "status", (dir / "nowhere").string()},
+        {"farm", "plan", in, "--job-dir", (dir / "j2").string()}, {"farm", "launch", job_dir}}) {
+    r = run_avdream(bad);
+    EXPECT_NE(r.exit_code, 0) << bad[1];
+    EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  }
+}
+
+// A real Slurm on this machine (scripts/slurm-local.sh): the array of chunks and the assembly
+// that waits for it, submitted by `avdream farm plan --submit`.
+TEST(Farm, SlurmRunsTheArrayAndTheAssembly) {
+  if (::geteuid() != 0) GTEST_SKIP() << "starting munged and slurmd needs root; run the tests as root to include Slurm";
+  test::TempDir dir;
+  const auto cluster = (dir / "slurm").string();
+  const auto script = (test::source_dir() / "scripts" / "slurm-local.sh").string();
+  auto r = run_command("'" + script + "' start '" + cluster + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  struct Stop {
+    std::string command;
+    ~Stop() { run_command(command); }
+  } stop{"'" + script + "' stop '" + cluster + "'"};
+  const std::string env = "SLURM_CONF='" + cluster + "/slurm.conf' ";
+
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "out.mp4").string();
+  const auto job_dir = (dir / "job").string();
+  r = run_command(env + "'" + test::avdream_binary().string() + "' farm plan '" + in + "' -o '" + out + "' --job-dir '" +
+                  job_dir + "' --chunks 3 --warmup 2 --cpus-per-task 1 --max-size 96 --octaves 2 --iterations 3 " +
+                  "--audio keep --submit");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("submitted chunks as Slurm job"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(runs when all chunks succeed)"), std::string::npos) << r.out;
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (!fs::exists(out) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(fs::exists(out)) << "no output after 5 minutes; squeue:\n"
+                               << run_command(env + "squeue").out << "\nassemble log:\n"
+                               << bytes_of(job_dir + "/logs/assemble.log");
+  for (const auto& s : farm_status(job_dir)) EXPECT_EQ(s.state, ChunkState::Done) << s.chunk.index;
+  const auto frames = read_frames(out);
+  EXPECT_EQ(frames.times.size(), 30u);
+  EXPECT_NEAR(frames.times.back(), 29.0 / 15, 1e-3);
+  const auto p = probe(out);
+  EXPECT_EQ(p.audio_streams, 1);
+  EXPECT_NEAR(p.audio_duration, 2.0, 0.05);
+  EXPECT_TRUE(decodes_cleanly(out));
+  // Every chunk ran as a task of the array, each logging its own line.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(bytes_of(job_dir + "/logs/chunk_" + std::to_string(i) + ".log").find("chunk " + std::to_string(i) + ": frames"),
+              std::string::npos);
+}
+
+// The hand-over dissolve makes the next chunk continue the dream the previous one ended on; a
+// chunk that starts cold (W = 0) jumps to another dream. Lossless segments, so that what is
+// measured is the dream and not the encoder restarting at the join (bench/farm_bench has both).
+TEST(Farm, TheHandOverHidesTheJoin) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  auto seam_ratio = [&](int warmup) {
+    const auto job_dir = (dir / ("job" + std::to_string(warmup))).string();
+    const auto out = (dir / ("out" + std::to_string(warmup) + ".mp4")).string();
+    VideoJob job = quick_job();
+    job.params.dream.max_size = 128;
+    job.encode.crf = 0;
+    const auto m = plan_farm(in, out, job, settings(2, warmup), job_dir);
+    for (const auto& c : m.chunks) render_chunk(job_dir, c.index);
+    assemble_farm(job_dir);
+    const auto e = measure_warp_error(in, out, 192);
+    const auto join = static_cast<size_t>(m.chunks[1].begin - 1);  // the pair (begin - 1, begin)
+    double inside = 0;
+    for (size_t i = 0; i < e.output_pairs.size(); ++i) inside += i == join ? 0.0 : e.output_pairs[i];
+    return e.output_pairs[join] / (inside / (e.output_pairs.size() - 1));
+  };
+  const double cold = seam_ratio(0), handed_over = seam_ratio(8);
+  EXPECT_GT(cold, 2.0) << "a cold start at the join shows";
+  EXPECT_LT(handed_over, 1.3) << "cold start " << cold;
+}
