@@ -132,6 +132,12 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   m.duration = reader.info().duration;
   for (int k = 0; k < settings.chunks; ++k)
     m.chunks.push_back({k, m.frames * k / settings.chunks, m.frames * (k + 1) / settings.chunks});
+  // A chunk hands over to the next over its last W frames; a shorter chunk would start that
+  // before the previous one's hand-over into it had ended.
+  const int64_t shortest = m.frames / settings.chunks;
+  if (settings.chunks > 1 && shortest < settings.warmup)
+    throw UsageError("chunks of " + std::to_string(shortest) + " frames are shorter than the warm-up (" +
+                     std::to_string(settings.warmup) + " frames): use fewer --chunks or a smaller --warmup");
   m.input_size = fs::file_size(m.input);
   m.input_checksum = file_checksum(m.input);
 

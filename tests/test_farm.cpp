@@ -95,6 +95,8 @@ TEST(Farm, ImpossiblePlansAreRefusedBeforeAnyWork) {
   const auto in = panning_clip(dir, "pan.mp4", false);
   const auto out = (dir / "out.mp4").string();
   EXPECT_THROW(plan_farm(in, out, quick_job(), settings(31, 4), (dir / "a").string()), UsageError);  // 30 frames
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(4, 16), (dir / "a").string()), UsageError)
+      << "chunks of 7 frames cannot hand over across 16";
   VideoJob unknown = quick_job();
   unknown.targets.classes = {"no such class"};
   EXPECT_THROW(plan_farm(in, out, unknown, settings(2, 4), (dir / "b").string()), UsageError);
