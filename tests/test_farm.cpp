@@ -298,3 +298,27 @@ TEST(Farm, TheHandOverHidesTheJoin) {
   EXPECT_GT(cold, 2.0) << "a cold start at the join shows";
   EXPECT_LT(handed_over, 1.3) << "cold start " << cold;
 }
+
+// A shared WebM (VP8 with hidden alt-ref frames: packets without pictures, and repeated
+// times) into VP9: chunk boundaries must follow the decoded frames, not the packets.
+TEST(Farm, WebmWithHiddenFramesJoinsIntoVp9) {
+  test::TempDir dir;
+  const auto in = (test::shared_dir() / "samples" / "video" / "stream-of-water.webm").string();
+  const auto out = (dir / "out.webm").string();
+  const auto job_dir = (dir / "job").string();
+  VideoJob job = quick_job();
+  job.duration = 1.5;
+  job.audio = AudioMode::None;
+  job.encode.codec = "libvpx-vp9";
+  const auto m = plan_farm(in, out, job, settings(2, 4), job_dir);
+  for (const auto& c : m.chunks) render_chunk(job_dir, c.index);
+  assemble_farm(job_dir);
+  VideoReader source(in, 0.0, 1.5);
+  std::vector<double> times;
+  while (auto f = source.next()) times.push_back(f->time);
+  const auto dst = read_frames(out);
+  EXPECT_EQ(m.frames, static_cast<int64_t>(times.size()));
+  ASSERT_EQ(dst.times.size(), times.size());
+  for (size_t i = 0; i < times.size(); ++i) EXPECT_NEAR(dst.times[i], times[i], 2e-3) << i;
+  EXPECT_TRUE(decodes_cleanly(out));
+}

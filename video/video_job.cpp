@@ -117,9 +117,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
   if (audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
-  VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration)
-                                  : VideoReader(input, part.read_start,
-                                                job.duration < 0 ? -1.0 : job.start + job.duration - part.read_start);
+  // A part reads from its first frame and stops after its last by count (the section's end,
+  // recomputed from a later start, could round a frame away).
+  VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration) : VideoReader(input, part.read_start);
   const auto model = Model::load(model_path, job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");

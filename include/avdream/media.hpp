@@ -110,8 +110,9 @@ class VideoWriter {
   std::unique_ptr<Impl> impl_;
 };
 
-// The presentation times (pts, in the video stream's time base) of a section's frames, read
-// from the packets alone, without decoding: cheap enough to plan a long clip. Sorted.
+// The presentation times (pts, in the video stream's time base) of the frames VideoReader
+// returns for a section, in order: decoded (hidden VP8/VP9 frames have packets but no
+// picture) but not converted, so planning a long clip costs a decode pass.
 std::vector<int64_t> scan_frame_times(const std::string& path, double start = 0.0, double duration = -1.0);
 
 // What a farm's assemble checks of a segment before joining it: its video stream's coding

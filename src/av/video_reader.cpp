@@ -61,6 +61,8 @@ struct VideoReader::Impl {
     }
   }
 
+  bool next_in_section(int64_t* pts);
+
   cv::Mat to_rgb(const AVFrame* f) {
     sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
                                    f->height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
@@ -125,58 +127,62 @@ VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
 const VideoInfo& VideoReader::info() const { return impl_->info; }
 const std::vector<std::string>& VideoReader::warnings() const { return impl_->warnings; }
 
-std::optional<VideoFrame> VideoReader::next() {
-  auto& d = *impl_;
-  const int64_t half_frame = std::llround(0.5 / d.info.fps / av_q2d(d.stream->time_base));
-  while (!d.done && d.decode_next()) {
-    int64_t pts = d.frame->best_effort_timestamp;
-    if (pts == AV_NOPTS_VALUE) pts = d.last_pts == AV_NOPTS_VALUE ? d.start_pts : d.last_pts + 2 * half_frame;
-    if (d.last_pts != AV_NOPTS_VALUE && pts <= d.last_pts) pts = d.last_pts + 1;  // keep them increasing
-    if (pts + half_frame < d.start_pts) {  // before the section (after a seek to a keyframe)
-      av_frame_unref(d.frame.get());
+// The next decoded frame of the section, left in d.frame, and its pts; false at the end.
+bool VideoReader::Impl::next_in_section(int64_t* out_pts) {
+  const int64_t half_frame = std::llround(0.5 / info.fps / av_q2d(stream->time_base));
+  while (!done && decode_next()) {
+    int64_t pts = frame->best_effort_timestamp;
+    if (pts == AV_NOPTS_VALUE) pts = last_pts == AV_NOPTS_VALUE ? start_pts : last_pts + 2 * half_frame;
+    if (last_pts != AV_NOPTS_VALUE && pts <= last_pts) pts = last_pts + 1;  // keep them increasing
+    if (pts + half_frame < start_pts) {  // before the section (after a seek to a keyframe)
+      av_frame_unref(frame.get());
       continue;
     }
-    if (pts >= d.end_pts) {
-      d.done = true;
+    if (pts >= end_pts) {
+      done = true;
       break;
     }
-    d.last_pts = pts;
-    VideoFrame out;
-    out.rgb = d.to_rgb(d.frame.get());
-    out.pts = pts;
-    out.time = (pts - d.start_pts) * av_q2d(d.stream->time_base);
-    out.index = d.next_index++;
-    av_frame_unref(d.frame.get());
-    return out;
+    last_pts = pts;
+    *out_pts = pts;
+    return true;
   }
-  if (!d.done && !d.checked_count) {
-    d.checked_count = true;
+  if (!done && !checked_count) {
+    checked_count = true;
     // Demuxers end quietly at a truncation; the frame count in the header tells.
-    if (d.stream->nb_frames > 0 && d.info.start == 0 && d.end_pts == INT64_MAX && d.next_index > 0 &&
-        d.next_index < d.stream->nb_frames * 9 / 10)
-      d.warn("only " + std::to_string(d.next_index) + " of " + std::to_string(d.stream->nb_frames) +
-             " frames could be decoded (truncated or damaged file?)");
+    if (stream->nb_frames > 0 && info.start == 0 && end_pts == INT64_MAX && next_index > 0 &&
+        next_index < stream->nb_frames * 9 / 10)
+      warn("only " + std::to_string(next_index) + " of " + std::to_string(stream->nb_frames) +
+           " frames could be decoded (truncated or damaged file?)");
   }
-  if (d.next_index == 0)
-    throw Error("no video frame could be decoded from '" + d.info.path + "'" +
-                (d.warnings.empty() ? "" : ": " + d.warnings.front()));
-  return std::nullopt;
+  if (next_index == 0)
+    throw Error("no video frame could be decoded from '" + info.path + "'" +
+                (warnings.empty() ? "" : ": " + warnings.front()));
+  return false;
+}
+
+std::optional<VideoFrame> VideoReader::next() {
+  auto& d = *impl_;
+  int64_t pts = 0;
+  if (!d.next_in_section(&pts)) return std::nullopt;
+  VideoFrame out;
+  out.rgb = d.to_rgb(d.frame.get());
+  out.pts = pts;
+  out.time = (pts - d.start_pts) * av_q2d(d.stream->time_base);
+  out.index = d.next_index++;
+  av_frame_unref(d.frame.get());
+  return out;
 }
 
 std::vector<int64_t> scan_frame_times(const std::string& path, double start, double duration) {
+  // Decoded, not read off the packets: hidden frames (VP8/VP9 alt-refs) have packets and no
+  // picture, so only the decoder knows which frames next() will return. No colour conversion.
   VideoReader reader(path, start, duration);
   auto& d = *reader.impl_;
-  const int64_t half_frame = std::llround(0.5 / d.info.fps / av_q2d(d.stream->time_base));
   std::vector<int64_t> times;
-  while (av_read_frame(d.fmt.get(), d.packet.get()) >= 0) {
-    const AVPacket& p = *d.packet;
-    // The same section test as next(), on the packet's time instead of the decoded frame's.
-    if (p.stream_index == d.stream->index && p.pts != AV_NOPTS_VALUE && p.pts + half_frame >= d.start_pts &&
-        p.pts < d.end_pts)
-      times.push_back(p.pts);
-    av_packet_unref(d.packet.get());
+  for (int64_t pts = 0; d.next_in_section(&pts); ++d.next_index) {
+    times.push_back(pts);
+    av_frame_unref(d.frame.get());
   }
-  std::sort(times.begin(), times.end());
   return times;
 }
 
