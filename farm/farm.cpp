@@ -96,9 +96,6 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   if (settings.avdream.empty()) throw UsageError("the farm needs the path of the avdream program");
   if (fs::exists(fs::path(dir) / "manifest.json"))
     throw UsageError("'" + dir + "' already holds a farm job; plan into a new --job-dir (or remove that one)");
-  check_video_params(job.params);
-  check_video_output(output, job.encode);
-  if (job.duration == 0) throw UsageError("--duration must be more than 0");
   const auto out_dir = fs::absolute(output).parent_path();
   if (!fs::is_directory(out_dir)) throw UsageError("the output's folder '" + out_dir.string() + "' does not exist");
 
@@ -111,11 +108,8 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   m.job.span.reset();
   // Every name is checked now and every path made absolute, so no node fails on them later.
   m.job.model = absolute(resolve_model(job.model));
-  const auto model = Model::load(m.job.model);
-  if (model.kind() != ModelKind::Image)
-    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
   for (auto& g : m.job.targets.guides) g = absolute(g);
-  make_objective(model, m.job.targets);
+  prepare_video_job(m.job, output);
   const VideoReader reader(m.input, job.start, job.duration);
   if (m.job.audio == AudioMode::Dream && !reader.info().has_audio) m.job.audio = AudioMode::None;
   if (m.job.audio == AudioMode::Dream) {

@@ -104,15 +104,23 @@ struct PartPlan {
 
 }  // namespace
 
-VideoReport dream_video(const std::string& input, const std::string& output, const VideoJob& job,
-                        const VideoProgressFn& progress) {
-  const auto start = Clock::now();
-  // Everything that can be refused is refused before the long work starts.
+Model prepare_video_job(const VideoJob& job, const std::string& output) {
   check_video_params(job.params);
   check_video_output(output, job.encode);
   if (!job.preview.empty()) check_picture_output(job.preview);
   if (job.duration == 0) throw UsageError("--duration must be more than 0");
-  const auto model_path = resolve_model(job.model);
+  auto model = Model::load(resolve_model(job.model), job.device);
+  if (model.kind() != ModelKind::Image)
+    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
+  make_objective(model, job.targets);  // checks layer and class names, reads the guides
+  return model;
+}
+
+VideoReport dream_video(const std::string& input, const std::string& output, const VideoJob& job,
+                        const VideoProgressFn& progress) {
+  const auto start = Clock::now();
+  // Everything that can be refused is refused before the long work starts.
+  const auto model = prepare_video_job(job, output);
   const auto part = PartPlan::of(input, job);
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
@@ -120,9 +128,6 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   // A part reads from its first frame and stops after its last by count (the section's end,
   // recomputed from a later start, could round a frame away).
   VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration) : VideoReader(input, part.read_start);
-  const auto model = Model::load(model_path, job.device);
-  if (model.kind() != ModelKind::Image)
-    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
   const auto objective = make_objective(model, job.targets);
   VideoDreamer dreamer(model, objective, job.params);
   std::optional<VideoDreamer> next_part;  // the next part's dream, over the hand-over frames

@@ -68,6 +68,11 @@ struct VideoReport {
   std::vector<std::string> notes;     // streams re-encoded or dropped for the container
 };
 
+// Checks the job before any work: the parameters, the output and preview types, the section,
+// the model (an image model) and its layers, classes and guides. Returns the loaded model.
+// Throws UsageError (Error for an unreadable guide).
+Model prepare_video_job(const VideoJob& job, const std::string& output);
+
 VideoReport dream_video(const std::string& input,
                         const std::string& output,
                         const VideoJob& job,

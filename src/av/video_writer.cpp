@@ -164,19 +164,17 @@ struct VideoWriter::Impl {
     return times;
   }
   void join_segments() {
-    std::vector<std::vector<int64_t>> times;
+    std::vector<std::vector<int64_t>> times, sorted;  // per segment: decoding order, presentation order
     int64_t shift = 0;
     for (const auto& path : segments) {
       times.push_back(segment_times(path));
-      auto sorted = times.back();
-      std::sort(sorted.begin(), sorted.end());
-      for (size_t i = 0; i < sorted.size(); ++i) shift = std::max(shift, sorted[i] - times.back()[i]);
+      sorted.push_back(times.back());
+      std::sort(sorted.back().begin(), sorted.back().end());
+      for (size_t i = 0; i < sorted.back().size(); ++i) shift = std::max(shift, sorted.back()[i] - times.back()[i]);
     }
     const int64_t frame = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(av_d2q(fps, 1 << 20)), video->time_base));
     int64_t end = 0;  // just after the last frame, in the output's time base
     for (size_t k = 0; k < segments.size(); ++k) {
-      auto sorted = times[k];
-      std::sort(sorted.begin(), sorted.end());
       auto s = open_segment(segments[k]);
       auto p = av::make_packet();
       size_t i = 0;
@@ -184,7 +182,7 @@ struct VideoWriter::Impl {
         if (p->stream_index == s.stream->index) {
           const int64_t duration = p->duration > 0 ? av_rescale_q(p->duration, s.stream->time_base, video->time_base) : frame;
           p->pts = times[k][i];
-          p->dts = sorted[i] - shift;
+          p->dts = sorted[k][i] - shift;
           p->duration = duration;
           end = std::max(end, p->pts + duration);
           ++i;
