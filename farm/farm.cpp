@@ -109,6 +109,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   // Every name is checked now and every path made absolute, so no node fails on them later.
   m.job.model = absolute(resolve_model(job.model));
   for (auto& g : m.job.targets.guides) g = absolute(g);
+  for (auto& p : m.job.targets.style.images) p = absolute(p);
   prepare_video_job(m.job, output);
   const VideoReader reader(m.input, job.start, job.duration);
   if (m.job.audio == AudioMode::Dream && !reader.info().has_audio) m.job.audio = AudioMode::None;

@@ -14,11 +14,13 @@ using nlohmann::json;
 
 // Field by field, both ways: a manifest written by one build reads back in another, and a
 // field missing from an older manifest keeps its default.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DreamTargets, layers, classes, guides, class_weight)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StyleSettings, images, blend, layers, content_layer, style_weight,
+                                                content_weight, tv_weight, scale, original_colors)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DreamTargets, layers, classes, guides, class_weight, style)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DreamParams, octaves, octave_scale, iterations, step, jitter, max_size,
                                                 tile_size, seed)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VideoDreamParams, dream, warm_iterations, warm_step, blend, flow,
-                                                scene_cut)
+                                                scene_cut, temporal_weight)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioDreamParams, iterations, seed, step, gl_iterations, block_seconds,
                                                 overlap_seconds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EncodeSettings, codec, crf, preset)

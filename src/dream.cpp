@@ -89,6 +89,7 @@ torch::Tensor dream_detail(const Model& model,
     const auto octave_base = resized(work, s);
     detail = detail.defined() ? resized(detail, s) : torch::zeros_like(octave_base);
     auto img = (octave_base + detail).clamp(0.0, 1.0).unsqueeze(0);
+    const auto base_batch = octave_base.unsqueeze(0);
     // Tiled levels roll by anything (the tile seams land somewhere new each step); a single
     // tile rolls by the jitter.
     const bool tiled = std::max(s.h, s.w) > params.tile_size;
@@ -96,7 +97,7 @@ torch::Tensor dream_detail(const Model& model,
     for (int i = 0; i < params.iterations; ++i) {
       const int64_t sx = tiled ? uniform(0, s.w - 1) : uniform(-params.jitter, params.jitter);
       const int64_t sy = tiled ? uniform(0, s.h - 1) : uniform(-params.jitter, params.jitter);
-      const auto g = objective_gradient(model, objective, img, params.tile_size, sx, sy, &state.score);
+      const auto g = objective_gradient(model, objective, img, params.tile_size, sx, sy, &state.score, base_batch);
       img.add_(g * (params.step / (g.abs().mean().item<double>() + 1e-8))).clamp_(0.0, 1.0);
       ++state.steps_done;
       if (progress && !progress(state)) throw Cancelled();
@@ -124,19 +125,45 @@ torch::Tensor dream(const Model& model,
   return add_detail(original, dream_detail(model, objective, base, params, {}, progress));
 }
 
-double score_image(const Model& model, const Objective& objective, const torch::Tensor& image, const DreamParams& params) {
+std::vector<double> score_image_terms(const Model& model,
+                                      const Objective& objective,
+                                      const torch::Tensor& image,
+                                      const DreamParams& params,
+                                      const torch::Tensor& base) {
   torch::NoGradGuard no_grad;
-  const auto x = image.to(model.device(), torch::kFloat);
-  const auto input = resized(x, working(x.size(1), x.size(2), params.max_size)).unsqueeze(0);
+  const auto at_work = [&](const torch::Tensor& picture) {
+    const auto x = picture.to(model.device(), torch::kFloat);
+    return resized(x, working(x.size(1), x.size(2), params.max_size)).unsqueeze(0);
+  };
+  const auto input = at_work(image);
+  const auto reference = base.defined() ? at_work(base) : input;
+  const auto taps = objective.taps(), base_taps = objective.base_taps();
   const int64_t h = input.size(2), w = input.size(3);
   // Tiled like the gradient, so a full-resolution score fits in memory; terms are means, so
   // tiles are weighted by area.
-  double total = 0.0;
+  std::vector<double> totals(objective.terms.size(), 0.0);
   for (const auto& t : detail::tile_grid(h, w, params.tile_size)) {
     const auto tile = input.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
-    const auto s = objective.score(model.forward(tile, objective.taps()), tile, Region{t.x0, t.y0, w, h});
-    total += s.item<double>() * t.area() / double(h * w);
+    const auto base_tile = reference.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
+    const auto acts = model.forward(tile, taps);
+    const auto base_acts = base_taps.empty() ? Activations{} : model.forward(base_tile, base_taps);
+    const BaseInput base_input{base_tile, base_acts};
+    const Region region{t.x0, t.y0, w, h};
+    const TermInput in{acts, tile, region, &base_input};
+    for (std::size_t i = 0; i < totals.size(); ++i)
+      totals[i] += objective.terms[i].score(in).item<double>() * t.area() / double(h * w);
   }
+  return totals;
+}
+
+double score_image(const Model& model,
+                   const Objective& objective,
+                   const torch::Tensor& image,
+                   const DreamParams& params,
+                   const torch::Tensor& base) {
+  if (objective.terms.empty()) throw UsageError("the dream has nothing to maximize (no layer, class or guide)");
+  double total = 0.0;
+  for (double s : score_image_terms(model, objective, image, params, base)) total += s;
   return total;
 }
 

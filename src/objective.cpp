@@ -19,19 +19,23 @@ double parse_number(const std::string& text, const std::string& item) {
   throw UsageError("--layers item '" + item + "': '" + text + "' is not a number");
 }
 
-}  // namespace
-
-std::vector<std::string> Objective::taps() const {
+std::vector<std::string> unique_taps(const std::vector<Term>& terms, std::vector<std::string> Term::*field) {
   std::vector<std::string> out;
   for (const auto& term : terms)
-    for (const auto& tap : term.taps)
+    for (const auto& tap : term.*field)
       if (std::find(out.begin(), out.end(), tap) == out.end()) out.push_back(tap);
   return out;
 }
 
-torch::Tensor Objective::score(const Activations& acts, const torch::Tensor& image, const Region& region) const {
+}  // namespace
+
+std::vector<std::string> Objective::taps() const { return unique_taps(terms, &Term::taps); }
+std::vector<std::string> Objective::base_taps() const { return unique_taps(terms, &Term::base_taps); }
+
+torch::Tensor Objective::score(const Activations& acts, const torch::Tensor& image, const Region& region,
+                               const BaseInput* base) const {
   if (terms.empty()) throw UsageError("the dream has nothing to maximize (no layer, class or guide)");
-  const TermInput input{acts, image, region};
+  const TermInput input{acts, image, region, base};
   torch::Tensor total = terms.front().score(input);
   for (std::size_t i = 1; i < terms.size(); ++i) total = total + terms[i].score(input);
   return total;

@@ -9,7 +9,9 @@ namespace avdream {
 
 Objective make_objective(const Model& model, const DreamTargets& targets) {
   std::vector<LayerTarget> layers;
-  if (targets.layers.empty()) {
+  if (targets.layers.empty() && targets.style.enabled()) {
+    // the style alone
+  } else if (targets.layers.empty()) {
     for (const auto& l : model.default_layers()) layers.push_back({l, -1, 1.0});
   } else {
     layers = parse_layer_targets(targets.layers);
@@ -19,6 +21,7 @@ Objective make_objective(const Model& model, const DreamTargets& targets) {
   for (const auto& path : targets.guides) guides.push_back(load_picture(path).rgb);
 
   Objective obj;
+  add_style_terms(obj, model, targets.style);
   for (const auto& t : layers)
     obj.terms.push_back(guides.empty() ? activation_term(t) : guide_term(t, guide_features(model, guides, t.layer)));
   // Class terms add to the layer terms: a class logit alone drives the pixels toward fine
@@ -50,9 +53,14 @@ StillReport dream_still(const std::string& input,
   report.model_path = model_path;
   report.height = picture.rgb.size(1);
   report.width = picture.rgb.size(2);
-  report.score_before = score_image(model, objective, picture.rgb, job.params);
-  picture.rgb = dream(model, objective, picture.rgb, job.params, progress).cpu();
-  report.score_after = score_image(model, objective, picture.rgb, job.params);
+  const auto original = picture.rgb;
+  for (const auto& t : objective.terms) report.term_names.push_back(t.name);
+  report.terms_before = score_image_terms(model, objective, original, job.params);
+  picture.rgb = dream(model, objective, original, job.params, progress).cpu();
+  if (job.targets.style.original_colors) picture.rgb = keep_colors(picture.rgb, original);
+  report.terms_after = score_image_terms(model, objective, picture.rgb, job.params, original);
+  for (double s : report.terms_before) report.score_before += s;
+  for (double s : report.terms_after) report.score_after += s;
   save_picture(picture, output);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

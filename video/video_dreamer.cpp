@@ -1,6 +1,7 @@
 #include <avdream/error.hpp>
 #include <avdream/flow.hpp>
 #include <avdream/image.hpp>
+#include <avdream/style.hpp>
 #include <avdream/video.hpp>
 
 #include <opencv2/imgproc.hpp>
@@ -23,12 +24,23 @@ VideoDreamParams default_video_params() {
   return p;
 }
 
+VideoDreamParams style_video_params() {
+  VideoDreamParams p;
+  p.dream = style_dream_params();
+  p.dream.max_size = 480;
+  p.warm_iterations = 8;
+  p.warm_step = 0.006;
+  p.temporal_weight = 5.0;
+  return p;
+}
+
 void check_video_params(const VideoDreamParams& p) {
   check_dream_params(p.dream);
   if (p.warm_iterations < 0) throw UsageError("--warm-iterations must be 0 or more");
   if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("the warm step must be in (0, 1]");
   if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
   if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
+  if (!(p.temporal_weight >= 0.0)) throw UsageError("--temporal-weight must be 0 or more");
 }
 
 cv::Mat tensor_to_mat32(const torch::Tensor& chw) {
@@ -76,7 +88,10 @@ VideoDreamer::VideoDreamer(const Model& model, Objective objective, VideoDreamPa
   check_video_params(params_);
 }
 
-void VideoDreamer::reset() { previous_detail_ = torch::Tensor(); }
+void VideoDreamer::reset() {
+  previous_detail_ = torch::Tensor();
+  previous_output_ = torch::Tensor();
+}
 
 torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -100,7 +115,14 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
     p.octaves = 1;
     p.iterations = params_.warm_iterations;
     p.step = params_.warm_step;
-    detail = dream_detail(model_, objective_, in.base, p, start);
+    Objective objective = objective_;
+    if (params_.temporal_weight > 0.0) {
+      // Ruder et al.'s temporal loss: stay the previous output carried along the flow, where it holds.
+      const cv::Mat carried = warp_backward(tensor_to_mat32(previous_output_), in.back_flow);
+      const auto mask = torch::from_blob(const_cast<float*>(in.mask.ptr<float>()), {1, in.mask.rows, in.mask.cols}, torch::kFloat).clone();
+      objective.terms.push_back(temporal_term(mat32_to_tensor(carried), mask, params_.temporal_weight));
+    }
+    detail = dream_detail(model_, objective, in.base, p, start);
     // Warping resamples the detail every frame, which blurs it away; the few small steps of a
     // warm frame cannot regrow it alone. A gentle gain (at most 3% a frame, so it never shows as
     // a pulse) holds the dream at the strength of the scene's first, fully dreamed frame.
@@ -109,6 +131,7 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
   }
   if (r.cold) cold_energy_ = detail.abs().mean().item<double>();
   previous_detail_ = detail;
+  if (params_.temporal_weight > 0.0) previous_output_ = (in.base.to(detail.device()) + detail).clamp(0.0, 1.0);
   r.dream_seconds = seconds_since(t0);
   if (report) *report = r;
   return detail;

@@ -39,6 +39,17 @@ cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail) {
   return out;
 }
 
+// --original-colors: the frame's own colours under the dream's luminance (keep_colors()).
+cv::Mat with_source_colors(const cv::Mat& dreamed_rgb, const cv::Mat& source_rgb) {
+  const auto to_tensor = [](const cv::Mat& rgb) {
+    const cv::Mat m = rgb.isContinuous() ? rgb : rgb.clone();
+    return torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kByte).permute({2, 0, 1}).to(torch::kFloat) / 255.0;
+  };
+  const auto kept = (keep_colors(to_tensor(dreamed_rgb), to_tensor(source_rgb)) * 255.0).round().to(torch::kByte);
+  const auto hwc = kept.permute({1, 2, 0}).contiguous();
+  return cv::Mat(dreamed_rgb.rows, dreamed_rgb.cols, CV_8UC3, hwc.data_ptr()).clone();
+}
+
 // Runs `body` on a thread; the first exception is kept for the main thread to rethrow.
 class Worker {
  public:
@@ -193,6 +204,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     while (auto d = to_encode.pop()) {
       VideoFrame out = d->source;
       out.rgb = composite(d->source.rgb, d->detail);
+      if (job.targets.style.original_colors) out.rgb = with_source_colors(out.rgb, d->source.rgb);
       sheet.offer(out.index, out.time, d->source.rgb, out.rgb);
       writer.write(out);
     }

@@ -17,6 +17,7 @@
 //   model.hpp      a TorchScript network on the model contract; finding model files
 //   labels.hpp     class names -> indices
 //   objective.hpp  what is maximized: activation, class and guide terms
+//   style.hpp      style transfer terms: Gram-matrix style, content, smoothness, temporal
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   image.hpp      pictures <-> tensors, atomic writes (partial_file.hpp)
 //   still.hpp      the still-picture job
@@ -37,6 +38,7 @@
 #include <avdream/labels.hpp>
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
+#include <avdream/style.hpp>
 #include <avdream/runtime.hpp>
 #include <avdream/still.hpp>
 #include <avdream/flow.hpp>

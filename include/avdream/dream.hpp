@@ -72,21 +72,31 @@ torch::Tensor dream_detail(const Model& model,
 torch::Tensor add_detail(const torch::Tensor& original, const torch::Tensor& detail);
 
 // The objective's value for `image` at the size params.max_size gives, without gradients,
-// tile by tile (for reports and tests).
+// tile by tile (for reports and tests). `base` is the picture before the dream (same size as
+// `image`), for terms that compare with it; undefined: `image` itself.
 double score_image(const Model& model,
                    const Objective& objective,
                    const torch::Tensor& image,
-                   const DreamParams& params);
+                   const DreamParams& params,
+                   const torch::Tensor& base = {});
+// The same, term by term (in the objective's order).
+std::vector<double> score_image_terms(const Model& model,
+                                      const Objective& objective,
+                                      const torch::Tensor& image,
+                                      const DreamParams& params,
+                                      const torch::Tensor& base = {});
 
 // One gradient of the objective with respect to `image` ([1,3,H,W]), computed in tiles of at
 // most tile_size with the image rolled by (shift_x, shift_y) first (and the gradient rolled back).
-// Returns the gradient and sets *score to the summed objective.
+// Returns the gradient and sets *score to the summed objective. `base` ([1,3,H,W], optional) is
+// the picture before the dream, rolled and tiled alike for the terms that compare with it.
 torch::Tensor objective_gradient(const Model& model,
                                  const Objective& objective,
                                  const torch::Tensor& image,
                                  int tile_size,
                                  int64_t shift_x,
                                  int64_t shift_y,
-                                 double* score = nullptr);
+                                 double* score = nullptr,
+                                 const torch::Tensor& base = {});
 
 }  // namespace avdream

@@ -6,8 +6,9 @@
 //   for (auto& t : parse_layer_targets("block_9,block_12:0.5")) obj.terms.push_back(activation_term(t));
 //   obj.terms.push_back(class_term(207, 1.0, "golden retriever"));
 //
-// The optimizer (dream.hpp) only sees Objective::score, so later kinds of terms (style,
-// temporal, audio) are new factory functions here, not changes to the loop.
+// The optimizer (dream.hpp) only sees Objective::score, so other kinds of terms are factory
+// functions, not changes to the loop: the style-transfer terms (style, content, smoothness,
+// temporal) are in style.hpp.
 #include <avdream/model.hpp>
 
 #include <functional>
@@ -24,15 +25,24 @@ struct Region {
   int64_t shift_x = 0, shift_y = 0;  // the roll applied to the full image before tiling
 };
 
+// The picture before the dream (the content a style transfer keeps), cut and rolled exactly
+// like the tile being scored, with its activations at the objective's base_taps().
+struct BaseInput {
+  const torch::Tensor& image;  // [1,C,h,w]
+  const Activations& acts;
+};
+
 struct TermInput {
   const Activations& acts;
   const torch::Tensor& image;  // [1,C,h,w], the tile being scored
   const Region& region;
+  const BaseInput* base = nullptr;  // null when the caller has no base picture
 };
 
 struct Term {
   std::string name;               // for reports, e.g. "block_12#37"
   std::vector<std::string> taps;  // activations the term reads (kLogits for class scores)
+  std::vector<std::string> base_taps;  // activations of the base picture it reads (content terms)
   std::function<torch::Tensor(const TermInput&)> score;  // a scalar to maximize
 };
 
@@ -41,8 +51,11 @@ struct Objective {
 
   // Every tap any term reads, deduplicated, in first-use order.
   std::vector<std::string> taps() const;
+  // The same for the base picture; empty when no term compares with it.
+  std::vector<std::string> base_taps() const;
   // Sum of the terms' scores.
-  torch::Tensor score(const Activations& acts, const torch::Tensor& image, const Region& region) const;
+  torch::Tensor score(const Activations& acts, const torch::Tensor& image, const Region& region,
+                      const BaseInput* base = nullptr) const;
 };
 
 // --- Layer targets: "block_9,block_12:0.5,block_12#37:2" -----------------------------------

@@ -4,6 +4,7 @@
 #include <avdream/dream.hpp>
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
+#include <avdream/style.hpp>
 
 #include <string>
 #include <vector>
@@ -16,10 +17,12 @@ struct DreamTargets {
   std::vector<std::string> classes;  // --class: labels or indices, added to the layer terms
   std::vector<std::string> guides;   // --guide image paths: the layer terms become guided
   double class_weight = 1.0;
+  StyleSettings style;               // --style: a style transfer, alone or with the dream
 };
 
 // Builds the objective for `targets` on `model`, checking every name (UsageError) and reading
-// the guide images (Error when unreadable).
+// the guide and style pictures (Error when unreadable). With a style and no --layers, the
+// dream's layers are left out (the style alone); --layers or --class add a dream to it.
 Objective make_objective(const Model& model, const DreamTargets& targets);
 
 struct StillJob {
@@ -34,6 +37,8 @@ struct StillReport {
   int64_t width = 0, height = 0;  // of the picture
   double score_before = 0.0;      // objective at working size, input and output
   double score_after = 0.0;
+  std::vector<std::string> term_names;             // each term of the objective
+  std::vector<double> terms_before, terms_after;   // and its score, input and output
   double seconds = 0.0;
 };
 

@@ -9,8 +9,10 @@
 //   2. VideoDreamer: if the flow holds for most of the frame, the previous frame's dream
 //      detail is warped onto this frame, kept where the mask says the pixel was visible before
 //      (occluded pixels start from the plain source), scaled by `blend`, and a short dream
-//      (`warm_iterations` steps at working size) continues from it. Otherwise (first frame,
-//      scene cut, --no-flow) the full octave dream runs from scratch.
+//      (`warm_iterations` steps at working size) continues from it, with a temporal term in the
+//      objective (style.hpp: the previous output warped onto this frame, where the flow holds)
+//      when temporal_weight > 0. Otherwise (first frame, scene cut, --no-flow) the full octave
+//      dream runs from scratch.
 //   3. The detail is upscaled onto the full-resolution source frame (add_detail).
 #include <avdream/dream.hpp>
 #include <avdream/media.hpp>
@@ -28,11 +30,16 @@ struct VideoDreamParams {
   double blend = 1.0;         // share of the warped previous detail carried into a warm start
   bool flow = true;           // false: every frame dreamed from scratch (--no-flow)
   double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share starts cold
+  double temporal_weight = 0.0;  // weight of the temporal loss in warm frames (Ruder et al.); 0: none
 };
 
 // Video defaults: the still defaults at a working size of 480 px, which a 2-core CPU dreams
 // at about a frame per second warm.
 VideoDreamParams default_video_params();
+// For a style transfer: the style's schedule (style_dream_params()) at 480 px for cold frames;
+// warm frames take more and larger steps than a dream's, because the pixels the flow uncovers
+// start unstyled and must catch up, and the temporal term holds the rest in place.
+VideoDreamParams style_video_params();
 void check_video_params(const VideoDreamParams& params);
 
 // What the network's thread needs for one frame, prepared on another thread.
@@ -75,6 +82,7 @@ class VideoDreamer {
   Objective objective_;
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
+  torch::Tensor previous_output_;  // base + detail of the previous frame (the temporal term's reference)
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
 };
 

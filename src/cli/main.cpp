@@ -102,6 +102,10 @@ int dream_picture(const Options& o) {
       std::cout << ", objective " << std::setprecision(3) << report.score_before << " -> " << report.score_after
                 << ", model " << report.model_path;
     std::cout << ")\n";
+    if (o.verbose)
+      for (std::size_t i = 0; i < report.term_names.size(); ++i)
+        std::cout << "  " << std::left << std::setw(22) << report.term_names[i] << std::right << std::setw(10)
+                  << report.terms_before[i] << " -> " << report.terms_after[i] << "\n";
   }
   return 0;
 }

@@ -120,22 +120,50 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                  "default: the model's default layers");
   app.add_option("--class", t.classes, "Class to steer the dream toward: a label (case-insensitive) or an index; repeatable");
   app.add_option("--guide", t.guides, "Guide picture: dream toward what the layers see in it; repeatable");
-  app.add_option("--octaves", p.octaves, "Octave pyramid levels")->capture_default_str();
-  app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")->capture_default_str();
-  app.add_option("--iterations", p.iterations, "Gradient steps per octave")->capture_default_str();
-  app.add_option("--step", p.step, "Step size (pixel units in [0,1], gradient normalized)")->capture_default_str();
-  app.add_option("--jitter", p.jitter, "Random shift per step, pixels")->capture_default_str();
+  // The schedule: a style transfer has its own defaults (style_dream_params()) for what is not given.
+  std::vector<CLI::Option*> schedule;
+  schedule.push_back(app.add_option("--octaves", p.octaves, "Octave pyramid levels")->capture_default_str());
+  schedule.push_back(app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")->capture_default_str());
+  schedule.push_back(app.add_option("--iterations", p.iterations, "Gradient steps per octave")->capture_default_str());
+  schedule.push_back(app.add_option("--step", p.step, "Step size (pixel units in [0,1], gradient normalized)")->capture_default_str());
+  schedule.push_back(app.add_option("--jitter", p.jitter, "Random shift per step, pixels")->capture_default_str());
   auto* max_size = app.add_option("--max-size", p.max_size,
                                   "Longest side the dream runs at; 0 = full resolution (default 720 for pictures, "
-                                  "480 for video)");
+                                  "512 for styled pictures, 480 for video)");
   app.add_option("--tile", p.tile_size, "Largest tile for gradients (bounds memory)")->capture_default_str();
   app.add_option("--seed", p.seed, "Random seed: same seed, same result")->capture_default_str();
+
+  const std::string style_group = "Style transfer";
+  auto& st = t.style;
+  bool thin = false;
+  app.add_option("--style", st.images, "Painting whose style the picture or video takes on; repeatable")->group(style_group);
+  app.add_option("--style-blend", st.blend, "Weights of several --style paintings, e.g. 0.7,0.3")
+      ->delimiter(',')->group(style_group);
+  app.add_option("--style-layers", st.layers, "Layers whose Gram matrices carry the style (--layers syntax); "
+                 "default: the deepest layer of each resolution down to 1/16")->group(style_group);
+  app.add_option("--content-layer", st.content_layer, "Layer that keeps the content; default: the deepest at 1/8")
+      ->group(style_group);
+  app.add_option("--style-weight", st.style_weight, "Weight of the style loss")->capture_default_str()->group(style_group);
+  app.add_option("--content-weight", st.content_weight, "Weight of the content loss")->capture_default_str()->group(style_group);
+  app.add_option("--tv-weight", st.tv_weight, "Weight of the smoothness (total variation) loss")
+      ->capture_default_str()->group(style_group);
+  app.add_option("--style-scale", st.scale, "Size the paintings are seen at, relative to the picture")
+      ->capture_default_str()->group(style_group);
+  app.add_flag("--original-colors", st.original_colors, "Keep the picture's colours: take only the style's luminance")
+      ->group(style_group);
+  app.add_flag("--thin-style", thin, "Lay the style on lightly: a quarter of the style weight, a third of the steps")
+      ->group(style_group);
 
   const std::string video_group = "Video";
   app.add_option("--blend", v.params.blend, "Share of the previous frame's dream carried over along the flow")
       ->capture_default_str()->group(video_group);
-  app.add_option("--warm-iterations", v.params.warm_iterations, "Steps for a frame that continues the previous dream")
-      ->capture_default_str()->group(video_group);
+  auto* warm = app.add_option("--warm-iterations", v.params.warm_iterations,
+                              "Steps for a frame that continues the previous dream (default 3; 8 with --style)")
+                   ->group(video_group);
+  auto* temporal = app.add_option("--temporal-weight", v.params.temporal_weight,
+                                  "Weight of the temporal loss: a frame stays the previous output carried along the "
+                                  "flow (default 0; 5 with --style)")
+                       ->group(video_group);
   app.add_flag("--no-flow", [&v](int64_t) { v.params.flow = false; }, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", v.params.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->capture_default_str()->group(video_group);
@@ -189,6 +217,21 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   }
   o.max_size_given = max_size->count() > 0;
   o.model_given = model->count() > 0;
+  if (st.enabled()) {
+    // What the user did not set follows the style's schedule, not the dream's.
+    const DreamParams style = thin ? thin_style_params() : style_dream_params();
+    if (!schedule[0]->count()) p.octaves = style.octaves;
+    if (!schedule[1]->count()) p.octave_scale = style.octave_scale;
+    if (!schedule[2]->count()) p.iterations = style.iterations;
+    if (!schedule[3]->count()) p.step = style.step;
+    if (!schedule[4]->count()) p.jitter = style.jitter;
+    if (!o.max_size_given) p.max_size = style.max_size;
+    if (thin) st = thin_style(st);
+    const VideoDreamParams style_video = style_video_params();
+    if (!warm->count()) v.params.warm_iterations = style_video.warm_iterations;
+    if (!temporal->count()) v.params.temporal_weight = style_video.temporal_weight;
+    v.params.warm_step = style_video.warm_step;
+  }
   auto usage = [](const std::string& message) {
     std::cerr << "avdream: " << message << " (see avdream --help)\n";
     return 2;

@@ -1,0 +1,237 @@
+// Style transfer terms: Gram-matrix style, content, smoothness and temporal losses.
+#include <avdream/error.hpp>
+#include <avdream/image.hpp>
+#include <avdream/style.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+namespace avdream {
+namespace {
+
+constexpr double kEps = 1e-8;
+
+// ||a - b||^2 / ||b||^2, with b a fixed target.
+torch::Tensor relative_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).pow(2).sum() / (b.pow(2).sum() + kEps);
+}
+
+// Mean squared difference of horizontally and vertically neighbouring pixels of [1,C,h,w].
+torch::Tensor roughness(const torch::Tensor& x) {
+  const int64_t h = x.size(2), w = x.size(3);
+  const auto dx = x.slice(3, 1, w) - x.slice(3, 0, w - 1);
+  const auto dy = x.slice(2, 1, h) - x.slice(2, 0, h - 1);
+  return dx.pow(2).mean() + dy.pow(2).mean();
+}
+
+// `picture` ([C,H,W] at the full dream size) rolled and cropped to the tile `region` describes,
+// as [1,C,h,w] with h x w the tile's size.
+torch::Tensor crop_to_tile(const torch::Tensor& picture, const Region& r, int64_t h, int64_t w) {
+  auto p = picture;
+  if (p.size(1) != r.height || p.size(2) != r.width) p = resize(p, r.height, r.width);
+  return p.roll({r.shift_y, r.shift_x}, {1, 2}).slice(1, r.y, r.y + h).slice(2, r.x, r.x + w).unsqueeze(0);
+}
+
+const BaseInput& need_base(const TermInput& in, const char* term) {
+  if (!in.base) throw Error(std::string(term) + " term needs the picture before the dream (no base given)");
+  return *in.base;
+}
+
+// The deepest layer at each stride, shallow to deep.
+std::vector<LayerInfo> deepest_per_stride(const Model& model) {
+  std::vector<LayerInfo> out;
+  for (const auto& l : model.layers()) {
+    if (!out.empty() && out.back().stride == l.stride)
+      out.back() = l;
+    else
+      out.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace
+
+StyleSettings thin_style(StyleSettings s) {
+  s.style_weight *= 0.25;
+  return s;
+}
+
+DreamParams style_dream_params() {
+  DreamParams p;
+  p.octaves = 3;
+  p.octave_scale = 1.6;
+  p.iterations = 40;
+  p.step = 0.012;
+  p.jitter = 8;
+  p.max_size = 512;
+  return p;
+}
+
+DreamParams thin_style_params() {
+  DreamParams p = style_dream_params();
+  p.iterations = 14;
+  return p;
+}
+
+std::vector<std::string> default_style_layers(const Model& model) {
+  std::vector<std::string> out;
+  for (const auto& l : deepest_per_stride(model))
+    if (l.stride <= 16) out.push_back(l.name);
+  return out;
+}
+
+std::string default_content_layer(const Model& model) {
+  // The deepest layer at 1/8 (or the nearest coarser resolution the model has).
+  const auto levels = deepest_per_stride(model);
+  for (const auto& l : levels)
+    if (l.stride >= 8) return l.name;
+  return levels.back().name;
+}
+
+void check_style_settings(const Model& model, const StyleSettings& s) {
+  if (!s.enabled()) return;
+  auto non_negative = [](double v, const char* option) {
+    if (!(v >= 0.0 && std::isfinite(v))) throw UsageError(std::string(option) + " must be 0 or more");
+  };
+  non_negative(s.style_weight, "--style-weight");
+  non_negative(s.content_weight, "--content-weight");
+  non_negative(s.tv_weight, "--tv-weight");
+  if (!(s.scale >= 0.1 && s.scale <= 4.0)) throw UsageError("--style-scale must be in [0.1, 4]");
+  if (!s.blend.empty()) {
+    if (s.blend.size() != s.images.size())
+      throw UsageError("--style-blend has " + std::to_string(s.blend.size()) + " weights for " +
+                       std::to_string(s.images.size()) + " --style pictures");
+    double sum = 0.0;
+    for (double w : s.blend) {
+      non_negative(w, "each --style-blend weight");
+      sum += w;
+    }
+    if (sum <= 0.0) throw UsageError("--style-blend weights must not all be 0");
+  }
+  if (!s.layers.empty()) check_layer_targets(model, parse_layer_targets(s.layers));
+  if (!s.content_layer.empty()) check_layer_targets(model, {{s.content_layer, -1, 1.0}});
+}
+
+torch::Tensor gram_matrix(const torch::Tensor& features) {
+  const auto f = features[0].flatten(1);  // [C, h*w]
+  return torch::matmul(f, f.t()) / static_cast<double>(f.size(1));
+}
+
+struct StyleReference::Cache {
+  std::mutex mutex;
+  std::map<std::pair<int64_t, int64_t>, Activations> grams;  // by dream size
+};
+
+StyleReference::StyleReference(const Model& model, std::vector<torch::Tensor> paintings, std::vector<double> blend,
+                               std::vector<std::string> layers, double scale)
+    : model_(model), paintings_(std::move(paintings)), layers_(std::move(layers)), scale_(scale),
+      cache_(std::make_shared<Cache>()) {
+  if (blend.empty()) blend.assign(paintings_.size(), 1.0);
+  double sum = 0.0;
+  for (double w : blend) sum += w;
+  for (double w : blend) blend_.push_back(w / sum);
+}
+
+torch::Tensor StyleReference::gram(const std::string& layer, int64_t height, int64_t width) const {
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  auto& grams = cache_->grams[{height, width}];
+  if (grams.empty()) {
+    torch::NoGradGuard no_grad;
+    // Each painting is seen with the dream's longest side (times the scale), whatever its shape.
+    const double side = scale_ * std::max(height, width);
+    for (std::size_t i = 0; i < paintings_.size(); ++i) {
+      const auto& p = paintings_[i];
+      const double s = side / std::max(p.size(1), p.size(2));
+      const auto x = resize(p, std::max<int64_t>(64, std::lround(p.size(1) * s)),
+                            std::max<int64_t>(64, std::lround(p.size(2) * s)));
+      const auto acts = model_.forward(x.unsqueeze(0).to(model_.device()), layers_);
+      for (const auto& l : layers_) {
+        const auto g = gram_matrix(acts.at(l)) * blend_[i];
+        grams[l] = grams.count(l) ? grams[l] + g : g;
+      }
+    }
+  }
+  return grams.at(layer);
+}
+
+Term style_term(std::shared_ptr<const StyleReference> reference, const LayerTarget& layer) {
+  Term term;
+  term.name = "style@" + layer.layer;
+  term.taps = {layer.layer};
+  term.score = [reference, layer](const TermInput& in) {
+    const auto target = reference->gram(layer.layer, in.region.height, in.region.width);
+    return -layer.weight * relative_error(gram_matrix(in.acts.at(layer.layer)), target);
+  };
+  return term;
+}
+
+Term content_term(const std::string& layer, double weight) {
+  Term term;
+  term.name = "content@" + layer;
+  term.taps = {layer};
+  term.base_taps = {layer};
+  term.score = [layer, weight](const TermInput& in) {
+    const auto& base = need_base(in, "the content");
+    return -weight * relative_error(in.acts.at(layer), base.acts.at(layer));
+  };
+  return term;
+}
+
+Term smoothness_term(double weight) {
+  Term term;
+  term.name = "smoothness";
+  term.score = [weight](const TermInput& in) {
+    const auto& base = need_base(in, "the smoothness");
+    // The change's roughness, not the picture's: smoothing the content itself would blur it.
+    return -weight * roughness(in.image - base.image) / (roughness(base.image) + 1e-4);
+  };
+  return term;
+}
+
+Term temporal_term(torch::Tensor reference, torch::Tensor mask, double weight) {
+  Term term;
+  term.name = "temporal";
+  term.score = [reference, mask, weight](const TermInput& in) {
+    const int64_t h = in.image.size(2), w = in.image.size(3);
+    const auto ref = crop_to_tile(reference.to(in.image.device()), in.region, h, w);
+    const auto keep = crop_to_tile(mask.to(in.image.device()), in.region, h, w);
+    return -weight * (keep * (in.image - ref).pow(2)).sum() / (keep.sum() * in.image.size(1) + kEps);
+  };
+  return term;
+}
+
+void add_style_terms(Objective& objective, const Model& model, const StyleSettings& s) {
+  if (!s.enabled()) return;
+  check_style_settings(model, s);
+  std::vector<LayerTarget> layers;
+  if (s.layers.empty()) {
+    for (const auto& l : default_style_layers(model)) layers.push_back({l, -1, 1.0});
+  } else {
+    layers = parse_layer_targets(s.layers);
+  }
+  std::vector<std::string> names;
+  for (const auto& l : layers) names.push_back(l.layer);
+  std::vector<torch::Tensor> paintings;
+  for (const auto& path : s.images) paintings.push_back(load_picture(path).rgb);
+  const auto reference = std::make_shared<const StyleReference>(model, std::move(paintings), s.blend, names, s.scale);
+  // Every style layer counts alike at style_weight 1: the weights are shared out among them.
+  for (auto l : layers) {
+    l.weight *= s.style_weight / layers.size();
+    if (l.weight != 0.0) objective.terms.push_back(style_term(reference, l));
+  }
+  if (s.content_weight > 0.0)
+    objective.terms.push_back(content_term(s.content_layer.empty() ? default_content_layer(model) : s.content_layer,
+                                           s.content_weight));
+  if (s.tv_weight > 0.0) objective.terms.push_back(smoothness_term(s.tv_weight));
+}
+
+torch::Tensor keep_colors(const torch::Tensor& styled, const torch::Tensor& content) {
+  // Adding the same amount to R, G and B changes BT.601 luma by that amount and leaves the
+  // chroma (R - Y, B - Y) alone: the content, lifted to the styled luma.
+  const auto luma = [](const torch::Tensor& x) { return 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]; };
+  return (content + (luma(styled) - luma(content)).unsqueeze(0)).clamp(0.0, 1.0);
+}
+
+}  // namespace avdream

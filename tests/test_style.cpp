@@ -1,0 +1,212 @@
+// Style transfer: the terms against hand computations, the losses on real pictures, colours kept,
+// a styled video, and the CLI.
+#include <avdream/avdream.hpp>
+
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+using namespace avdream;
+
+namespace {
+
+const std::string kScream = test::sample_image("scream.jpg").string();
+
+// The summed score of the terms whose name starts with `prefix`.
+double sum_of(const Objective& obj, const std::vector<double>& scores, const std::string& prefix) {
+  double total = 0.0;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (obj.terms[i].name.rfind(prefix, 0) == 0) total += scores[i];
+  return total;
+}
+
+// BT.601 chroma (R - Y, B - Y) of a [3,H,W] picture.
+torch::Tensor chroma(const torch::Tensor& x) {
+  const auto y = 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2];
+  return torch::stack({x[0] - y, x[2] - y});
+}
+
+DreamParams small_style_params() {
+  DreamParams p = style_dream_params();
+  p.max_size = 128;
+  p.octaves = 1;
+  p.iterations = 12;
+  return p;
+}
+
+}  // namespace
+
+TEST(Style, GramMatrixMatchesAHandComputation) {
+  // Two channels over two positions: F = [[1, 2], [3, 4]], so F F^T / 2 = [[5, 11], [11, 25]] / 2.
+  const auto f = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f}).view({1, 2, 1, 2});
+  const auto g = gram_matrix(f);
+  ASSERT_EQ(g.sizes(), (std::vector<int64_t>{2, 2}));
+  EXPECT_FLOAT_EQ(g[0][0].item<float>(), 2.5f);
+  EXPECT_FLOAT_EQ(g[0][1].item<float>(), 5.5f);
+  EXPECT_FLOAT_EQ(g[1][0].item<float>(), 5.5f);
+  EXPECT_FLOAT_EQ(g[1][1].item<float>(), 12.5f);
+}
+
+TEST(Style, ContentSmoothnessAndTemporalTermsByHand) {
+  const auto base = torch::rand({1, 3, 8, 8});
+  const auto changed = base + 0.1;  // a uniform change: no added roughness
+  const Activations base_acts{{"l", base * 2}}, acts{{"l", changed * 2}};
+  const BaseInput b{base, base_acts};
+  const Region region{0, 0, 8, 8};
+  // Content: ||F(x) - F(base)||^2 / ||F(base)||^2.
+  const double expected = (0.2 * 0.2 * 192) / (base * 2).pow(2).sum().item<double>();
+  EXPECT_NEAR(content_term("l", 3.0).score({acts, changed, region, &b}).item<double>(), -3.0 * expected, 1e-5);
+  EXPECT_NEAR(content_term("l", 1.0).score({base_acts, base, region, &b}).item<double>(), 0.0, 1e-9);
+  // Smoothness: the change's roughness, so a uniform shift costs nothing and noise does.
+  EXPECT_NEAR(smoothness_term(1.0).score({acts, changed, region, &b}).item<double>(), 0.0, 1e-9);
+  const auto noisy = base + 0.1 * torch::randn_like(base);
+  EXPECT_LT(smoothness_term(1.0).score({acts, noisy, region, &b}).item<double>(), -0.01);
+  // Terms that need the base picture say so instead of crashing.
+  EXPECT_THROW(content_term("l", 1.0).score({acts, changed, region}), Error);
+
+  // Temporal: mean squared difference over the kept pixels only.
+  const auto reference = base[0];
+  auto mask = torch::ones({1, 8, 8});
+  mask.slice(2, 4, 8).zero_();  // the right half is occluded
+  auto moved = base.clone();
+  moved.slice(3, 4, 8).add_(0.5);  // changes only where the mask lets go: no cost
+  const auto temporal = temporal_term(reference, mask, 2.0);
+  EXPECT_NEAR(temporal.score({acts, moved, region}).item<double>(), 0.0, 1e-9);
+  moved.slice(3, 0, 4).add_(0.1);  // changes where the flow holds: 2 * 0.1^2
+  EXPECT_NEAR(temporal.score({acts, moved, region}).item<double>(), -2.0 * 0.01, 1e-6);
+  // A rolled tile compares with the reference rolled alike.
+  const Region rolled{0, 0, 8, 8, 3, 1};
+  EXPECT_NEAR(temporal_term(reference, torch::ones({1, 8, 8}), 1.0)
+                  .score({acts, base.roll({1, 3}, {2, 3}), rolled})
+                  .item<double>(),
+              0.0, 1e-9);
+}
+
+TEST(Style, KeepColorsTakesTheLumaOfOneAndTheChromaOfTheOther) {
+  const auto content = 0.35 + 0.3 * torch::rand({3, 16, 16});
+  const auto styled = 0.35 + 0.3 * torch::rand({3, 16, 16});
+  const auto kept = keep_colors(styled, content);
+  const auto luma = [](const torch::Tensor& x) { return 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]; };
+  // Nothing clamps here (the luma moves by at most 0.3), so luma and chroma are exact.
+  EXPECT_LT((luma(kept) - luma(styled)).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((chroma(kept) - chroma(content)).abs().max().item<double>(), 1e-5);
+}
+
+TEST(Style, BlendIsTheWeightedMeanOfTheGramMatrices) {
+  const auto& m = test::default_model();
+  const auto a = load_picture(kScream).rgb, b = load_picture(test::sample_image("parrot.jpg").string()).rgb;
+  const std::vector<std::string> layers{"block_2"};
+  const auto ga = StyleReference(m, {a}, {}, layers, 1.0).gram("block_2", 96, 128);
+  const auto gb = StyleReference(m, {b}, {}, layers, 1.0).gram("block_2", 96, 128);
+  const auto mixed = StyleReference(m, {a, b}, {3.0, 1.0}, layers, 1.0).gram("block_2", 96, 128);
+  EXPECT_TRUE(torch::allclose(mixed, 0.75 * ga + 0.25 * gb, 1e-4, 1e-5));
+  EXPECT_FALSE(torch::allclose(ga, gb, 1e-2, 1e-3));
+}
+
+TEST(Style, SettingsAreChecked) {
+  const auto& m = test::default_model();
+  StyleSettings s;
+  s.images = {kScream};
+  EXPECT_NO_THROW(check_style_settings(m, s));
+  s.blend = {1.0, 2.0};  // two weights, one painting
+  EXPECT_THROW(check_style_settings(m, s), UsageError);
+  s.blend = {};
+  s.style_weight = -1;
+  EXPECT_THROW(check_style_settings(m, s), UsageError);
+  s.style_weight = 1;
+  s.layers = "block_2,conv9";
+  EXPECT_THROW(check_style_settings(m, s), UsageError);
+  s.layers = "";
+  s.content_layer = "nope";
+  EXPECT_THROW(check_style_settings(m, s), UsageError);
+  // The defaults follow the model's strides: one layer per resolution down to 1/16, content at 1/8.
+  EXPECT_EQ(default_style_layers(m), (std::vector<std::string>{"block_0", "block_2", "block_5", "block_12"}));
+  EXPECT_EQ(default_content_layer(m), "block_5");
+}
+
+TEST(Style, TheStyleLossFallsAndTheContentStays) {
+  const auto& m = test::default_model();
+  DreamTargets targets;
+  targets.style.images = {kScream};
+  const auto obj = make_objective(m, targets);
+  ASSERT_GT(obj.terms.size(), 4u);  // four style layers, content, smoothness; no dream layer
+  for (const auto& t : obj.terms) EXPECT_EQ(t.name.find("block_9"), std::string::npos) << t.name;
+  const auto photo = load_picture(test::sample_image("cat.png").string()).rgb;
+  const auto p = small_style_params();
+  const auto styled = dream(m, obj, photo, p);
+  const auto before = score_image_terms(m, obj, photo, p), after = score_image_terms(m, obj, styled, p, photo);
+  const double style_before = sum_of(obj, before, "style@"), style_after = sum_of(obj, after, "style@");
+  // Scores are minus the losses: the style loss must at least halve in 12 steps.
+  EXPECT_LT(style_before, 0.0);
+  EXPECT_GT(style_after, 0.5 * style_before) << "style loss " << -style_before << " -> " << -style_after;
+  // The content moved, but far less than the style closed in (the picture is still the cat).
+  EXPECT_LT(-sum_of(obj, after, "content@"), -style_before * 0.5);
+  EXPECT_GT((styled - photo).abs().mean().item<double>(), 0.02);
+}
+
+TEST(Style, OriginalColorsKeepTheChromaOfTheContent) {
+  const auto photo = test::sample_image("parrot.jpg").string();
+  test::TempDir dir;
+  StillJob job;
+  job.targets.style.images = {kScream};
+  job.params = small_style_params();
+  dream_still(photo, (dir / "styled.png").string(), job);
+  job.targets.style.original_colors = true;
+  dream_still(photo, (dir / "kept.png").string(), job);
+  const auto content = load_picture(photo).rgb;
+  const auto styled = load_picture((dir / "styled.png").string()).rgb;
+  const auto kept = load_picture((dir / "kept.png").string()).rgb;
+  ASSERT_EQ(kept.sizes(), content.sizes());
+  const double styled_shift = (chroma(styled) - chroma(content)).abs().mean().item<double>();
+  const double kept_shift = (chroma(kept) - chroma(content)).abs().mean().item<double>();
+  // Only 8-bit rounding and clamping at black and white are left.
+  EXPECT_LT(kept_shift, 0.01);
+  EXPECT_GT(styled_shift, 4 * kept_shift) << styled_shift << " vs " << kept_shift;
+}
+
+TEST(Style, AStyledVideoKeepsFramesAndDurationAndTheTemporalTermSteadiesIt) {
+  test::TempDir dir;
+  const auto clip = test::panning_clip(dir);
+  VideoJob job;
+  job.targets.style.images = {kScream};
+  job.params = style_video_params();
+  job.params.dream.max_size = 128;
+  job.params.dream.iterations = 6;
+  job.params.warm_iterations = 4;
+  const auto out = (dir / "styled.mp4").string();
+  const auto report = dream_video(clip, out, job);
+  const auto source = test::read_frames(clip), styled = test::read_frames(out);
+  ASSERT_EQ(styled.times.size(), source.times.size());
+  EXPECT_EQ(report.cold_frames, 1);
+  for (std::size_t i = 0; i < source.times.size(); ++i) EXPECT_NEAR(styled.times[i], source.times[i], 1e-3);
+  EXPECT_EQ(styled.width, source.width);
+  EXPECT_NEAR(test::probe(out).audio_duration, 2.0, 0.05);
+  EXPECT_TRUE(test::decodes_cleanly(out));
+
+  job.params.temporal_weight = 0.0;
+  const auto loose = (dir / "loose.mp4").string();
+  dream_video(clip, loose, job);
+  const auto with = measure_warp_error(clip, out), without = measure_warp_error(clip, loose);
+  EXPECT_LT(with.output, without.output) << "E_warp with the temporal term " << with.output << ", without "
+                                         << without.output;
+}
+
+TEST(Style, TheCliStylesAPictureAndRefusesImpossibleSettings) {
+  test::TempDir dir;
+  const auto out = (dir / "styled.png").string();
+  const auto photo = test::sample_image("cat.png").string();
+  auto r = test::run_avdream({photo, "-o", out, "--style", kScream, "--max-size", "96", "--iterations", "4",
+                              "--thin-style", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(load_picture(out).rgb.sizes(), load_picture(photo).rgb.sizes());
+
+  r = test::run_avdream({photo, "-o", (dir / "x.png").string(), "--style", kScream, "--style-blend", "1,2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("--style-blend"), std::string::npos) << r.err;
+  r = test::run_avdream({photo, "-o", (dir / "x.png").string(), "--style", (dir / "missing.jpg").string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("missing.jpg"), std::string::npos) << r.err;
+  EXPECT_EQ(test::files_in(dir.path()), 1);  // only the first output
+}
