@@ -5,9 +5,13 @@
 //   flicker: E_warp of styled clips with the temporal term, without it, and with --no-flow,
 //            over the source's.
 //
-//   build/bench/style_bench [--seconds S]
+//   build/bench/style_bench [--seconds S] [--sheet layers.png]
+//
+// --sheet only writes a labelled picture of one photo styled with different style and content
+// layers (the pictures behind the default layers), and skips the measurements.
 #include <avdream/avdream.hpp>
 
+#include <opencv2/imgproc.hpp>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,15 +40,65 @@ Losses losses(const StillReport& r, const std::vector<double>& scores, const Sty
   return out;
 }
 
+// grace_hopper.png styled with several choices of layers, labelled, three to a row.
+void write_layer_sheet(const std::string& path, const fs::path& tmp) {
+  struct Variant {
+    std::string label, style_layers, content_layer;
+  };
+  const std::vector<Variant> variants{
+      {"default: block_0,2,5,12 / content block_5", "", ""},
+      {"shallow only: block_0,2", "block_0,block_2", ""},
+      {"deep only: block_5,12", "block_5,block_12", ""},
+      {"+ conv_1 (1/32)", "block_0,block_2,block_5,block_12,conv_1", ""},
+      {"content at block_12 (1/16)", "", "block_12"},
+      {"content at block_2 (1/4)", "", "block_2"},
+  };
+  const auto photo = (kShared / "samples" / "images" / "grace_hopper.png").string();
+  std::vector<cv::Mat> tiles;
+  for (const auto& v : variants) {
+    StillJob job;
+    job.targets.style.images = {kScream};
+    job.targets.style.layers = v.style_layers;
+    job.targets.style.content_layer = v.content_layer;
+    job.params = style_dream_params();
+    job.params.max_size = 384;
+    const auto out = (tmp / "variant.png").string();
+    dream_still(photo, out, job);
+    cv::Mat tile = tensor_to_bgr(load_picture(out).rgb);
+    cv::resize(tile, tile, cv::Size(tile.cols * 360 / tile.rows, 360), 0, 0, cv::INTER_AREA);
+    cv::putText(tile, v.label, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {0, 0, 0}, 3, cv::LINE_AA);
+    cv::putText(tile, v.label, {8, 22}, cv::FONT_HERSHEY_SIMPLEX, 0.5, {255, 255, 255}, 1, cv::LINE_AA);
+    tiles.push_back(tile);
+    std::printf("%s\n", v.label.c_str());
+  }
+  std::vector<cv::Mat> rows;
+  for (std::size_t i = 0; i < tiles.size(); i += 3) {
+    cv::Mat row;
+    cv::hconcat(std::vector<cv::Mat>(tiles.begin() + i, tiles.begin() + std::min(i + 3, tiles.size())), row);
+    rows.push_back(row);
+  }
+  cv::Mat sheet;
+  cv::vconcat(rows, sheet);
+  save_image(sheet, path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 2.0;  // of each clip for the flicker measure
-  for (int i = 1; i + 1 < argc; ++i)
+  std::string sheet;
+  for (int i = 1; i + 1 < argc; ++i) {
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--sheet")) sheet = argv[i + 1];
+  }
   configure_runtime(0);
   const fs::path tmp = fs::temp_directory_path() / ("avdream-style-bench-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
+  if (!sheet.empty()) {
+    write_layer_sheet(sheet, tmp);
+    fs::remove_all(tmp);
+    return 0;
+  }
 
   std::printf("losses: each photo styled after scream.jpg at 512 px (style loss: relative Gram error summed over "
               "the style layers; content loss: relative error at the content layer)\n");

@@ -26,14 +26,6 @@ torch::Tensor roughness(const torch::Tensor& x) {
   return dx.pow(2).mean() + dy.pow(2).mean();
 }
 
-// `picture` ([C,H,W] at the full dream size) rolled and cropped to the tile `region` describes,
-// as [1,C,h,w] with h x w the tile's size.
-torch::Tensor crop_to_tile(const torch::Tensor& picture, const Region& r, int64_t h, int64_t w) {
-  auto p = picture;
-  if (p.size(1) != r.height || p.size(2) != r.width) p = resize(p, r.height, r.width);
-  return p.roll({r.shift_y, r.shift_x}, {1, 2}).slice(1, r.y, r.y + h).slice(2, r.x, r.x + w).unsqueeze(0);
-}
-
 const BaseInput& need_base(const TermInput& in, const char* term) {
   if (!in.base) throw Error(std::string(term) + " term needs the picture before the dream (no base given)");
   return *in.base;
@@ -186,18 +178,6 @@ Term smoothness_term(double weight) {
     const auto& base = need_base(in, "the smoothness");
     // The change's roughness, not the picture's: smoothing the content itself would blur it.
     return -weight * roughness(in.image - base.image) / (roughness(base.image) + 1e-4);
-  };
-  return term;
-}
-
-Term temporal_term(torch::Tensor reference, torch::Tensor mask, double weight) {
-  Term term;
-  term.name = "temporal";
-  term.score = [reference, mask, weight](const TermInput& in) {
-    const int64_t h = in.image.size(2), w = in.image.size(3);
-    const auto ref = crop_to_tile(reference.to(in.image.device()), in.region, h, w);
-    const auto keep = crop_to_tile(mask.to(in.image.device()), in.region, h, w);
-    return -weight * (keep * (in.image - ref).pow(2)).sum() / (keep.sum() * in.image.size(1) + kEps);
   };
   return term;
 }

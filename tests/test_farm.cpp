@@ -56,6 +56,10 @@ TEST(Farm, ThePlanKeepsEverySettingAndSplitsTheFramesEvenly) {
   job.targets.classes = {"great grey owl"};
   job.params.dream.seed = 1234;
   job.params.warm_iterations = 2;
+  job.params.temporal_weight = 0.5;
+  job.targets.style.images = {test::sample_image("scream.jpg").string()};
+  job.targets.style.blend = {2.0};
+  job.targets.style.original_colors = true;
   job.encode.crf = 23;
   job.duration = 1.8;
   plan_farm(in, (dir / "out.mp4").string(), job, settings(4, 3), (dir / "job").string());
@@ -70,6 +74,11 @@ TEST(Farm, ThePlanKeepsEverySettingAndSplitsTheFramesEvenly) {
   EXPECT_EQ(m.job.params.dream.seed, 1234u);
   EXPECT_EQ(m.job.params.dream.max_size, 96);
   EXPECT_EQ(m.job.params.warm_iterations, 2);
+  EXPECT_DOUBLE_EQ(m.job.params.temporal_weight, 0.5);
+  EXPECT_EQ(m.job.targets.style.images,
+            std::vector<std::string>{fs::absolute(test::sample_image("scream.jpg")).lexically_normal().string()});
+  EXPECT_EQ(m.job.targets.style.blend, std::vector<double>{2.0});
+  EXPECT_TRUE(m.job.targets.style.original_colors);
   EXPECT_EQ(m.job.encode.crf, 23);
   EXPECT_EQ(m.job.audio, AudioMode::Keep);
   EXPECT_EQ(m.settings.warmup, 3);

@@ -47,7 +47,7 @@ TEST(Style, GramMatrixMatchesAHandComputation) {
   EXPECT_FLOAT_EQ(g[1][1].item<float>(), 12.5f);
 }
 
-TEST(Style, ContentSmoothnessAndTemporalTermsByHand) {
+TEST(Style, ContentAndSmoothnessTermsByHand) {
   const auto base = torch::rand({1, 3, 8, 8});
   const auto changed = base + 0.1;  // a uniform change: no added roughness
   const Activations base_acts{{"l", base * 2}}, acts{{"l", changed * 2}};
@@ -64,22 +64,6 @@ TEST(Style, ContentSmoothnessAndTemporalTermsByHand) {
   // Terms that need the base picture say so instead of crashing.
   EXPECT_THROW(content_term("l", 1.0).score({acts, changed, region}), Error);
 
-  // Temporal: mean squared difference over the kept pixels only.
-  const auto reference = base[0];
-  auto mask = torch::ones({1, 8, 8});
-  mask.slice(2, 4, 8).zero_();  // the right half is occluded
-  auto moved = base.clone();
-  moved.slice(3, 4, 8).add_(0.5);  // changes only where the mask lets go: no cost
-  const auto temporal = temporal_term(reference, mask, 2.0);
-  EXPECT_NEAR(temporal.score({acts, moved, region}).item<double>(), 0.0, 1e-9);
-  moved.slice(3, 0, 4).add_(0.1);  // changes where the flow holds: 2 * 0.1^2
-  EXPECT_NEAR(temporal.score({acts, moved, region}).item<double>(), -2.0 * 0.01, 1e-6);
-  // A rolled tile compares with the reference rolled alike.
-  const Region rolled{0, 0, 8, 8, 3, 1};
-  EXPECT_NEAR(temporal_term(reference, torch::ones({1, 8, 8}), 1.0)
-                  .score({acts, base.roll({1, 3}, {2, 3}), rolled})
-                  .item<double>(),
-              0.0, 1e-9);
 }
 
 TEST(Style, KeepColorsTakesTheLumaOfOneAndTheChromaOfTheOther) {
@@ -124,6 +108,20 @@ TEST(Style, SettingsAreChecked) {
   EXPECT_EQ(default_content_layer(m), "block_5");
 }
 
+TEST(Style, CombinesWithADreamOnlyWhenAsked) {
+  const auto& m = test::default_model();
+  DreamTargets targets;
+  targets.style.images = {kScream};
+  targets.layers = "block_12";
+  targets.classes = {"golden retriever"};
+  std::vector<std::string> names;
+  for (const auto& t : make_objective(m, targets).terms) names.push_back(t.name);
+  const auto has = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  EXPECT_TRUE(has("style@block_0") && has("style@block_12") && has("content@block_5") && has("smoothness"));
+  EXPECT_TRUE(has("block_12"));
+  EXPECT_TRUE(has("class golden retriever"));
+}
+
 TEST(Style, TheStyleLossFallsAndTheContentStays) {
   const auto& m = test::default_model();
   DreamTargets targets;
@@ -164,7 +162,7 @@ TEST(Style, OriginalColorsKeepTheChromaOfTheContent) {
   EXPECT_GT(styled_shift, 4 * kept_shift) << styled_shift << " vs " << kept_shift;
 }
 
-TEST(Style, AStyledVideoKeepsFramesAndDurationAndTheTemporalTermSteadiesIt) {
+TEST(Style, AStyledVideoKeepsFramesAndDurationAndTheTemporalLossSteadiesIt) {
   test::TempDir dir;
   const auto clip = test::panning_clip(dir);
   VideoJob job;
@@ -183,11 +181,11 @@ TEST(Style, AStyledVideoKeepsFramesAndDurationAndTheTemporalTermSteadiesIt) {
   EXPECT_NEAR(test::probe(out).audio_duration, 2.0, 0.05);
   EXPECT_TRUE(test::decodes_cleanly(out));
 
-  job.params.temporal_weight = 0.0;
+  job.params.temporal_weight = 0.0;  // the temporal loss off
   const auto loose = (dir / "loose.mp4").string();
   dream_video(clip, loose, job);
   const auto with = measure_warp_error(clip, out), without = measure_warp_error(clip, loose);
-  EXPECT_LT(with.output, without.output) << "E_warp with the temporal term " << with.output << ", without "
+  EXPECT_LT(with.output, without.output) << "E_warp with the temporal loss " << with.output << ", without "
                                          << without.output;
 }
 

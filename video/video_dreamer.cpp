@@ -30,7 +30,7 @@ VideoDreamParams style_video_params() {
   p.dream.max_size = 480;
   p.warm_iterations = 8;
   p.warm_step = 0.006;
-  p.temporal_weight = 5.0;
+  p.temporal_weight = 1.0;
   return p;
 }
 
@@ -43,14 +43,23 @@ void check_video_params(const VideoDreamParams& p) {
   if (!(p.temporal_weight >= 0.0)) throw UsageError("--temporal-weight must be 0 or more");
 }
 
+torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,
+                            double weight) {
+  const auto w = mask * weight;
+  return (dreamed + w * carried) / (1.0 + w);
+}
+
 cv::Mat tensor_to_mat32(const torch::Tensor& chw) {
   const auto hwc = chw.detach().to(torch::kCPU, torch::kFloat).permute({1, 2, 0}).contiguous();
-  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr<float>()).clone();
+  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC(static_cast<int>(hwc.size(2))),
+                 hwc.data_ptr<float>())
+      .clone();
 }
 
 torch::Tensor mat32_to_tensor(const cv::Mat& hwc) {
   cv::Mat m = hwc.isContinuous() ? hwc : hwc.clone();
-  return torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kFloat).permute({2, 0, 1}).clone();
+  const int64_t channels = m.channels();
+  return torch::from_blob(m.data, {m.rows, m.cols, channels}, torch::kFloat).permute({2, 0, 1}).clone();
 }
 
 FramePreparer::FramePreparer(int width, int height, const VideoDreamParams& params) : flow_(params.flow) {
@@ -115,14 +124,13 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
     p.octaves = 1;
     p.iterations = params_.warm_iterations;
     p.step = params_.warm_step;
-    Objective objective = objective_;
+    detail = dream_detail(model_, objective_, in.base, p, start);
     if (params_.temporal_weight > 0.0) {
-      // Ruder et al.'s temporal loss: stay the previous output carried along the flow, where it holds.
-      const cv::Mat carried = warp_backward(tensor_to_mat32(previous_output_), in.back_flow);
-      const auto mask = torch::from_blob(const_cast<float*>(in.mask.ptr<float>()), {1, in.mask.rows, in.mask.cols}, torch::kFloat).clone();
-      objective.terms.push_back(temporal_term(mat32_to_tensor(carried), mask, params_.temporal_weight));
+      const auto carried = mat32_to_tensor(warp_backward(tensor_to_mat32(previous_output_), in.back_flow));
+      const auto mask = mat32_to_tensor(in.mask).to(detail.device());
+      detail = temporal_hold(in.base.to(detail.device()) + detail, carried.to(detail.device()), mask,
+                             params_.temporal_weight) - in.base.to(detail.device());
     }
-    detail = dream_detail(model_, objective, in.base, p, start);
     // Warping resamples the detail every frame, which blurs it away; the few small steps of a
     // warm frame cannot regrow it alone. A gentle gain (at most 3% a frame, so it never shows as
     // a pulse) holds the dream at the strength of the scene's first, fully dreamed frame.

@@ -6,8 +6,9 @@
 //   style       the Gram matrices (channel correlations) of several layers match the paintings'
 //   content     a deeper layer's activations stay those of the picture before the dream
 //   smoothness  total variation: neighbouring pixels stay alike (no high-frequency grain)
-//   temporal    video (Ruder, Dosovitskiy & Brox 2016): a frame stays the previous output
-//               warped along the flow, where the flow holds
+//
+// (Video adds Ruder et al.'s temporal loss, which the video dreamer solves in closed form:
+// temporal_hold() in video.hpp.)
 //
 // They are losses, so each term's score is minus its weighted loss. Each loss is relative (the
 // squared error over the squared size of its target), so a weight means the same on any layer
@@ -89,9 +90,6 @@ Term content_term(const std::string& layer, double weight);
 // Roughness (mean squared difference of neighbouring pixels) of the change made to the base
 // picture, over the base picture's own roughness: grain is penalized, the content's edges are not.
 Term smoothness_term(double weight);
-// Mean squared difference from `reference` ([3,H,W], the previous output warped onto this frame,
-// at working size) over the pixels `mask` ([1,H,W], 1 = flow holds) keeps.
-Term temporal_term(torch::Tensor reference, torch::Tensor mask, double weight);
 
 // Reads the paintings and adds the style, content and smoothness terms for `settings`.
 // Throws UsageError (bad settings) or Error (unreadable painting).

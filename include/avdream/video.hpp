@@ -9,10 +9,10 @@
 //   2. VideoDreamer: if the flow holds for most of the frame, the previous frame's dream
 //      detail is warped onto this frame, kept where the mask says the pixel was visible before
 //      (occluded pixels start from the plain source), scaled by `blend`, and a short dream
-//      (`warm_iterations` steps at working size) continues from it, with a temporal term in the
-//      objective (style.hpp: the previous output warped onto this frame, where the flow holds)
-//      when temporal_weight > 0. Otherwise (first frame, scene cut, --no-flow) the full octave
-//      dream runs from scratch.
+//      (`warm_iterations` steps at working size) continues from it. Then the temporal loss
+//      holds the result to the previous output carried along the flow, where the flow holds
+//      (temporal_hold). Otherwise (first frame, scene cut, --no-flow) the full octave dream runs
+//      from scratch.
 //   3. The detail is upscaled onto the full-resolution source frame (add_detail).
 #include <avdream/dream.hpp>
 #include <avdream/media.hpp>
@@ -30,7 +30,7 @@ struct VideoDreamParams {
   double blend = 1.0;         // share of the warped previous detail carried into a warm start
   bool flow = true;           // false: every frame dreamed from scratch (--no-flow)
   double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share starts cold
-  double temporal_weight = 0.0;  // weight of the temporal loss in warm frames (Ruder et al.); 0: none
+  double temporal_weight = 1.0;  // weight of the temporal loss in warm frames (temporal_hold); 0: none
 };
 
 // Video defaults: the still defaults at a working size of 480 px, which a 2-core CPU dreams
@@ -86,7 +86,16 @@ class VideoDreamer {
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
 };
 
-// [3,h,w] float tensor <-> h x w CV_32FC3 Mat (same channel order).
+// Ruder et al.'s temporal loss, w * sum(mask * (x - carried)^2), against staying what the
+// frame's steps made (x_d): its minimizer, per pixel, (x_d + w mask carried) / (1 + w mask).
+// Solved in closed form after the steps rather than added to the gradient: the optimizer's steps
+// are normalized to a fixed size, so as a gradient term it could only jitter around the carried
+// frame (measured: E_warp barely moved at any weight). `carried` is the previous output warped
+// onto this frame, `mask` ([1,h,w]) the flow's consistency.
+torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,
+                            double weight);
+
+// [3,h,w] (or [1,h,w]) float tensor <-> h x w CV_32FC3 (CV_32F) Mat (same channel order).
 cv::Mat tensor_to_mat32(const torch::Tensor& chw);
 torch::Tensor mat32_to_tensor(const cv::Mat& hwc);
 

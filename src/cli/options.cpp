@@ -160,10 +160,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   auto* warm = app.add_option("--warm-iterations", v.params.warm_iterations,
                               "Steps for a frame that continues the previous dream (default 3; 8 with --style)")
                    ->group(video_group);
-  auto* temporal = app.add_option("--temporal-weight", v.params.temporal_weight,
-                                  "Weight of the temporal loss: a frame stays the previous output carried along the "
-                                  "flow (default 0; 5 with --style)")
-                       ->group(video_group);
+  app.add_option("--temporal-weight", v.params.temporal_weight,
+                 "Weight of the temporal loss: how firmly a frame holds to the previous output carried along the "
+                 "flow (0: not at all)")
+      ->capture_default_str()->group(video_group);
   app.add_flag("--no-flow", [&v](int64_t) { v.params.flow = false; }, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", v.params.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->capture_default_str()->group(video_group);
@@ -229,7 +229,6 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     if (thin) st = thin_style(st);
     const VideoDreamParams style_video = style_video_params();
     if (!warm->count()) v.params.warm_iterations = style_video.warm_iterations;
-    if (!temporal->count()) v.params.temporal_weight = style_video.temporal_weight;
     v.params.warm_step = style_video.warm_step;
   }
   auto usage = [](const std::string& message) {
