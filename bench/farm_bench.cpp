@@ -126,6 +126,7 @@ int main(int argc, char** argv) {
     VideoJob plain = job;
     plain.params.dream.iterations = 0;
     plain.params.warm_iterations = 0;
+    plain.params.temporal_weight = 0.0;  // the source itself, not held to its previous frame
     const auto r = farm_run(in, tmp / "job", plain, chunks, 0, true);
     codec_sum += r.seam_ratio;
     std::printf("%-14s %6s %10s %10.4f %10.4f %10.2f   (no dream: the codec's restarts alone)\n", clip.c_str(), "-", "-",

@@ -46,7 +46,7 @@ void write_layer_sheet(const std::string& path, const fs::path& tmp) {
     std::string label, style_layers, content_layer;
   };
   const std::vector<Variant> variants{
-      {"default: block_0,2,5,12 / content block_5", "", ""},
+      {"default: block_0,2,5,12", "", ""},
       {"shallow only: block_0,2", "block_0,block_2", ""},
       {"deep only: block_5,12", "block_5,block_12", ""},
       {"+ conv_1 (1/32)", "block_0,block_2,block_5,block_12,conv_1", ""},
