@@ -5,9 +5,12 @@
 #include <avdream/labels.hpp>
 #include <avdream/sound_job.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 namespace avdream {
 namespace {
@@ -95,6 +98,43 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   writer.finish();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
+}
+
+std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>& tasks, const SoundJob& job,
+                                               const Model& model, int workers, const SoundFilesProgressFn& progress) {
+  if (workers <= 0) workers = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
+  workers = static_cast<int>(std::min<std::size_t>(workers, tasks.size()));
+  std::vector<SoundFileResult> results(tasks.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> cancelled{false};
+  std::mutex progress_mutex;
+  auto work = [&] {
+    for (std::size_t i; !cancelled && (i = next++) < tasks.size();) {
+      const auto& task = tasks[i];
+      SoundJob file_job = job;
+      file_job.picture = task.picture;
+      try {
+        results[i].report = dream_sound_file(task.input, task.output, file_job, model, [&](double done) {
+          if (cancelled) return false;
+          if (!progress) return true;
+          const std::lock_guard<std::mutex> lock(progress_mutex);
+          if (!progress(i, done)) cancelled = true;
+          return !cancelled.load();
+        });
+      } catch (const Cancelled&) {
+        cancelled = true;
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        results[i].error = what.substr(0, what.find('\n'));
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 1; w < workers; ++w) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  if (cancelled) throw Cancelled();
+  return results;
 }
 
 }  // namespace avdream

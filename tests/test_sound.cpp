@@ -246,6 +246,37 @@ TEST(Spectro, BrokenFilesAreReportedAndTheRestStillRun) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.wav"));
 }
 
+TEST(Spectro, FilesSideBySideGiveWhatOneAtATimeGives) {
+  test::TempDir dir;
+  const auto bark = (test::shared_dir() / "samples" / "audio" / "dog" / "sounds_dog_bark.flac").string();
+  const auto tone = tone_file(dir, "tone.wav", 22050, 2, 1.5);
+  const auto missing = (dir / "missing.wav").string();
+  SoundJob job;
+  job.params.iterations = 2;
+  job.params.gl_iterations = 4;
+  job.targets.classes = {"Bird"};
+  const auto model = prepare_sound_job(job, (dir / "x.wav").string());
+  auto tasks_in = [&](const std::string& sub) {
+    std::filesystem::create_directories(dir / sub);
+    return std::vector<SoundFileTask>{{bark, (dir / sub / "bark.wav").string(), ""},
+                                      {missing, (dir / sub / "missing.wav").string(), ""},
+                                      {tone, (dir / sub / "tone.wav").string(), ""}};
+  };
+  const auto one = dream_sound_files(tasks_in("one"), job, model, 1);
+  const auto two = dream_sound_files(tasks_in("two"), job, model, 2);
+  ASSERT_EQ(two.size(), 3u);
+  EXPECT_TRUE(two[0].error.empty()) << two[0].error;
+  EXPECT_NE(two[1].error.find("missing.wav"), std::string::npos) << "the failure stays in its place";
+  EXPECT_TRUE(two[2].error.empty()) << two[2].error;
+  EXPECT_EQ(two[2].report.channels, 2);
+  for (const char* name : {"bark.wav", "tone.wav"}) {
+    const auto a = read_audio((dir / "one" / name).string()), b = read_audio((dir / "two" / name).string());
+    ASSERT_EQ(a.samples.size(), b.samples.size()) << name;
+    EXPECT_EQ(a.samples, b.samples) << name << ": the order of work must not change the sound";
+  }
+  EXPECT_DOUBLE_EQ(one[0].report.score_after, two[0].report.score_after);
+}
+
 TEST(Spectro, ReadsTheSoundOfAVideo) {
   test::TempDir dir;
   const auto in = (test::shared_dir() / "samples" / "video" / "mov_bbb.mp4").string();

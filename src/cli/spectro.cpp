@@ -112,36 +112,41 @@ int dream_sounds(const Options& o) {
   const auto model = prepare_sound_job(job, items.front().output);
   const bool show = show_progress(o.quiet);
 
+  // Refused outputs fail at once; the rest are dreamed side by side.
   std::vector<Result> results;
-  int failed = 0;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    Result r{items[i], {}, {}};
-    try {
-      std::error_code ec;
-      if (fs::exists(r.item.output, ec) && fs::equivalent(r.item.input, r.item.output, ec))
-        throw UsageError("the output would overwrite the input");
-      if (const auto parent = fs::path(r.item.output).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
-      SoundJob file_job = job;
-      file_job.picture = r.item.picture;
-      r.report = dream_sound_file(r.item.input, r.item.output, file_job, model, [&](double done) {
-        if (show)
-          std::fprintf(stderr, "\r[%zu/%zu] %s  %.1f s   ", i + 1, items.size(),
-                       shorten(fs::path(r.item.input).filename().string(), 40).c_str(), done);
-        return !stop_requested();
-      });
-      for (const auto& w : r.report.warnings) std::cerr << "avdream: warning: " << r.item.input << ": " << w << "\n";
-    } catch (const Cancelled&) {
-      throw;
-    } catch (const std::exception& e) {
-      const std::string what = e.what();
-      r.error = what.substr(0, what.find('\n'));
-      ++failed;
-      if (show) std::fprintf(stderr, "\n");
-      std::cerr << "avdream: " << r.item.input << ": " << r.error << "\n";
+  std::vector<SoundFileTask> tasks;
+  std::vector<std::size_t> task_result;  // the result each task fills
+  for (const auto& item : items) {
+    Result r{item, {}, {}};
+    std::error_code ec;
+    if (fs::exists(item.output, ec) && fs::equivalent(item.input, item.output, ec)) {
+      r.error = "the output would overwrite the input";
+    } else {
+      if (const auto parent = fs::path(item.output).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+      task_result.push_back(results.size());
+      tasks.push_back({item.input, item.output, item.picture});
     }
     results.push_back(std::move(r));
   }
+  const auto done = dream_sound_files(tasks, job, model, 0, [&](std::size_t task, double seconds) {
+    if (show)
+      std::fprintf(stderr, "\r[%zu/%zu] %s  %.1f s   ", task + 1, tasks.size(),
+                   shorten(fs::path(tasks[task].input).filename().string(), 40).c_str(), seconds);
+    return !stop_requested();
+  });
   if (show) std::fprintf(stderr, "\n");
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    auto& r = results[task_result[t]];
+    r.report = done[t].report;
+    r.error = done[t].error;
+    for (const auto& w : r.report.warnings) std::cerr << "avdream: warning: " << r.item.input << ": " << w << "\n";
+  }
+  int failed = 0;
+  for (const auto& r : results) {
+    if (r.error.empty()) continue;
+    ++failed;
+    std::cerr << "avdream: " << r.item.input << ": " << r.error << "\n";
+  }
   if (!o.quiet) {
     print_table(results);
     std::printf("%zu dreamed, %d failed\n", results.size() - failed, failed);
