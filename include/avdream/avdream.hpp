@@ -17,7 +17,7 @@
 //   model.hpp      a TorchScript network on the model contract; finding model files
 //   labels.hpp     class names -> indices
 //   objective.hpp  what is maximized: activation, class and guide terms
-//   style.hpp      style transfer terms: Gram-matrix style, content, smoothness, temporal
+//   style.hpp      style transfer terms: Gram-matrix style, content, smoothness
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   image.hpp      pictures <-> tensors, atomic writes (partial_file.hpp)
 //   still.hpp      the still-picture job

@@ -7,8 +7,8 @@
 //   obj.terms.push_back(class_term(207, 1.0, "golden retriever"));
 //
 // The optimizer (dream.hpp) only sees Objective::score, so other kinds of terms are factory
-// functions, not changes to the loop: the style-transfer terms (style, content, smoothness,
-// temporal) are in style.hpp.
+// functions, not changes to the loop: the style-transfer terms (style, content, smoothness)
+// are in style.hpp.
 #include <avdream/model.hpp>
 
 #include <functional>

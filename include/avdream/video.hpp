@@ -38,7 +38,7 @@ struct VideoDreamParams {
 VideoDreamParams default_video_params();
 // For a style transfer: the style's schedule (style_dream_params()) at 480 px for cold frames;
 // warm frames take more and larger steps than a dream's, because the pixels the flow uncovers
-// start unstyled and must catch up, and the temporal term holds the rest in place.
+// start unstyled and must catch up (temporal_hold keeps the rest in place).
 VideoDreamParams style_video_params();
 void check_video_params(const VideoDreamParams& params);
 
@@ -82,7 +82,7 @@ class VideoDreamer {
   Objective objective_;
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
-  torch::Tensor previous_output_;  // base + detail of the previous frame (the temporal term's reference)
+  torch::Tensor previous_output_;  // base + detail of the previous frame (what temporal_hold holds to)
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
 };
 
