@@ -9,7 +9,7 @@ namespace avdream {
 
 Objective make_objective(const Model& model, const DreamTargets& targets) {
   std::vector<LayerTarget> layers;
-  if (targets.layers.empty() && targets.style.enabled()) {
+  if (targets.layers.empty() && targets.guides.empty() && targets.style.enabled()) {
     // the style alone
   } else if (targets.layers.empty()) {
     for (const auto& l : model.default_layers()) layers.push_back({l, -1, 1.0});

@@ -120,6 +120,14 @@ TEST(Style, CombinesWithADreamOnlyWhenAsked) {
   EXPECT_TRUE(has("style@block_0") && has("style@block_12") && has("content@block_5") && has("smoothness"));
   EXPECT_TRUE(has("block_12"));
   EXPECT_TRUE(has("class golden retriever"));
+
+  // A guide dreams the default layers toward it, style or not.
+  DreamTargets guided;
+  guided.style.images = {kScream};
+  guided.guides = {test::sample_image("parrot.jpg").string()};
+  names.clear();
+  for (const auto& t : make_objective(m, guided).terms) names.push_back(t.name);
+  EXPECT_TRUE(has("guide@block_9") && has("style@block_5")) << names.size();
 }
 
 TEST(Style, TheStyleLossFallsAndTheContentStays) {

@@ -22,7 +22,7 @@ struct DreamTargets {
 
 // Builds the objective for `targets` on `model`, checking every name (UsageError) and reading
 // the guide and style pictures (Error when unreadable). With a style and no --layers, the
-// dream's layers are left out (the style alone); --layers or --class add a dream to it.
+// dream's layers are left out (the style alone); --layers, --guide or --class add a dream to it.
 Objective make_objective(const Model& model, const DreamTargets& targets);
 
 struct StillJob {
