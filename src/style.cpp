@@ -1,4 +1,4 @@
-// Style transfer terms: Gram-matrix style, content, smoothness and temporal losses.
+// Style transfer terms: Gram-matrix style, content and smoothness losses; colours kept.
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/style.hpp>
