@@ -170,6 +170,38 @@ TEST(Style, OriginalColorsKeepTheChromaOfTheContent) {
   EXPECT_GT(styled_shift, 4 * kept_shift) << styled_shift << " vs " << kept_shift;
 }
 
+TEST(Style, OriginalColorsKeepTheChromaOfEveryVideoFrame) {
+  test::TempDir dir;
+  const auto clip = test::panning_clip(dir, "pan.mp4", false);
+  VideoJob job;
+  job.targets.style.images = {kScream};
+  job.params = style_video_params();
+  job.params.dream.max_size = 96;
+  job.params.dream.iterations = 6;
+  job.duration = 0.4;
+  job.audio = AudioMode::None;
+  const auto styled = (dir / "styled.mp4").string(), kept = (dir / "kept.mp4").string();
+  dream_video(clip, styled, job);
+  job.targets.style.original_colors = true;
+  dream_video(clip, kept, job);
+  VideoReader source(clip, 0.0, 0.4), a(styled), b(kept);
+  const auto rgb = [](const cv::Mat& frame) { return bgr_to_tensor(frame).flip({0}); };  // frames are RGB
+  double styled_shift = 0, kept_shift = 0;
+  int frames = 0;
+  while (auto f = source.next()) {
+    auto fa = a.next(), fb = b.next();
+    ASSERT_TRUE(fa && fb);
+    const auto c = chroma(rgb(f->rgb)), ca = chroma(rgb(fa->rgb)), cb = chroma(rgb(fb->rgb));
+    styled_shift += (ca - c).abs().mean().item<double>();
+    kept_shift += (cb - c).abs().mean().item<double>();
+    ++frames;
+  }
+  ASSERT_EQ(frames, 6);
+  // What is left is the encoder's 4:2:0 chroma and clamping.
+  EXPECT_LT(kept_shift / frames, 0.02);
+  EXPECT_GT(styled_shift, 3 * kept_shift) << styled_shift / frames << " vs " << kept_shift / frames;
+}
+
 TEST(Style, AStyledVideoKeepsFramesAndDurationAndTheTemporalLossSteadiesIt) {
   test::TempDir dir;
   const auto clip = test::panning_clip(dir);

@@ -128,8 +128,8 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
     if (params_.temporal_weight > 0.0) {
       const auto carried = mat32_to_tensor(warp_backward(tensor_to_mat32(previous_output_), in.back_flow));
       const auto mask = mat32_to_tensor(in.mask).to(detail.device());
-      detail = temporal_hold(in.base.to(detail.device()) + detail, carried.to(detail.device()), mask,
-                             params_.temporal_weight) - in.base.to(detail.device());
+      const auto base = in.base.to(detail.device());
+      detail = temporal_hold(base + detail, carried.to(detail.device()), mask, params_.temporal_weight) - base;
     }
     // Warping resamples the detail every frame, which blurs it away; the few small steps of a
     // warm frame cannot regrow it alone. A gentle gain (at most 3% a frame, so it never shows as

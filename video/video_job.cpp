@@ -29,25 +29,18 @@ struct Dreamed {
 };
 
 // The detail upscaled onto the full-resolution 8-bit frame: add_detail() (dream.hpp) done in
-// OpenCV on the encoder's thread, so the network's thread pool is left alone.
-cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail) {
+// OpenCV on the encoder's thread, so the network's thread pool is left alone. With
+// `source_colors` (--original-colors), the frame keeps its own chroma under the dream's luma
+// (keep_colors()), taken before the result is rounded to 8 bits.
+cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors) {
   cv::Mat d = tensor_to_mat32(detail), up, f, out;
   cv::resize(d, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);
   source_rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
-  f += up;
-  f.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
+  cv::Mat dreamed = f + up;
+  if (source_colors)
+    dreamed = tensor_to_mat32(keep_colors(mat32_to_tensor(dreamed).clamp(0.0, 1.0), mat32_to_tensor(f)));
+  dreamed.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
   return out;
-}
-
-// --original-colors: the frame's own colours under the dream's luminance (keep_colors()).
-cv::Mat with_source_colors(const cv::Mat& dreamed_rgb, const cv::Mat& source_rgb) {
-  const auto to_tensor = [](const cv::Mat& rgb) {
-    const cv::Mat m = rgb.isContinuous() ? rgb : rgb.clone();
-    return torch::from_blob(m.data, {m.rows, m.cols, 3}, torch::kByte).permute({2, 0, 1}).to(torch::kFloat) / 255.0;
-  };
-  const auto kept = (keep_colors(to_tensor(dreamed_rgb), to_tensor(source_rgb)) * 255.0).round().to(torch::kByte);
-  const auto hwc = kept.permute({1, 2, 0}).contiguous();
-  return cv::Mat(dreamed_rgb.rows, dreamed_rgb.cols, CV_8UC3, hwc.data_ptr()).clone();
 }
 
 // Runs `body` on a thread; the first exception is kept for the main thread to rethrow.
@@ -203,8 +196,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     const detail::ScopeExit close_queue([&] { to_encode.close(true); });
     while (auto d = to_encode.pop()) {
       VideoFrame out = d->source;
-      out.rgb = composite(d->source.rgb, d->detail);
-      if (job.targets.style.original_colors) out.rgb = with_source_colors(out.rgb, d->source.rgb);
+      out.rgb = composite(d->source.rgb, d->detail, job.targets.style.original_colors);
       sheet.offer(out.index, out.time, d->source.rgb, out.rgb);
       writer.write(out);
     }
