@@ -143,11 +143,10 @@ std::vector<double> score_image_terms(const Model& model,
   // tiles are weighted by area.
   std::vector<double> totals(objective.terms.size(), 0.0);
   for (const auto& t : detail::tile_grid(h, w, params.tile_size)) {
-    const auto tile = input.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
-    const auto base_tile = reference.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
+    const auto tile = t.cut(input);
     const auto acts = model.forward(tile, taps);
-    const auto base_acts = base_taps.empty() ? Activations{} : model.forward(base_tile, base_taps);
-    const BaseInput base_input{base_tile, base_acts};
+    const auto base_tile = detail::base_tile(model, base_taps, reference, t);
+    const auto base_input = base_tile.input();
     const Region region{t.x0, t.y0, w, h};
     const TermInput in{acts, tile, region, &base_input};
     for (std::size_t i = 0; i < totals.size(); ++i)

@@ -24,19 +24,11 @@ torch::Tensor objective_gradient(const Model& model,
   auto grad = torch::empty_like(rolled);
   double total = 0.0;
   for (const auto& t : detail::tile_grid(height, width, tile_size)) {
-    auto tile = rolled.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous().requires_grad_(true);
+    auto tile = t.cut(rolled).requires_grad_(true);
     const Region region{t.x0, t.y0, width, height, shift_x, shift_y};
-    torch::Tensor base_tile;
-    Activations base_acts;
-    if (rolled_base.defined()) {
-      base_tile = rolled_base.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).contiguous();
-      if (!base_taps.empty()) {
-        torch::NoGradGuard no_grad;  // the base is a fixed reference
-        base_acts = model.forward(base_tile, base_taps);
-      }
-    }
-    const BaseInput base_input{base_tile, base_acts};
-    const auto s = objective.score(model.forward(tile, taps), tile, region, base_tile.defined() ? &base_input : nullptr);
+    const auto base_tile = rolled_base.defined() ? detail::base_tile(model, base_taps, rolled_base, t) : detail::BaseTile{};
+    const auto base_input = base_tile.input();
+    const auto s = objective.score(model.forward(tile, taps), tile, region, rolled_base.defined() ? &base_input : nullptr);
     grad.slice(2, t.y0, t.y1).slice(3, t.x0, t.x1).copy_(torch::autograd::grad({s}, {tile})[0]);
     total += s.item<double>();
   }
