@@ -75,6 +75,7 @@ struct PartPlan {
   int64_t write_from = 0;              // frames before this are the warm-up
   int64_t hand_over_from = -1;         // from here on the next part's dream dissolves in; -1: never
   int warmup = 0;
+  SegmentJoins joins;                  // where the written frames meet other parts
   int64_t origin_pts = 0;              // pts of the section's first frame
   int64_t first_pts = 0;               // pts of frame read_from
   double read_start = 0.0;             // source seconds at frame read_from
@@ -95,6 +96,7 @@ struct PartPlan {
     plan.read_from = std::max<int64_t>(0, span.begin - span.warmup);
     plan.read_to = end;
     plan.write_from = span.begin;
+    plan.joins = SegmentJoins{end - span.begin, span.begin > 0, end < count};
     // The next part's dream starts where that part's warm-up does.
     if (span.hand_over && span.warmup > 0 && end < count) plan.hand_over_from = std::max<int64_t>(0, end - span.warmup);
     plan.origin_pts = times.front();
@@ -108,7 +110,7 @@ struct PartPlan {
 
 }  // namespace
 
-Model prepare_video_job(const VideoJob& job, const std::string& output) {
+PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output) {
   check_video_params(job.params);
   check_video_output(output, job.encode);
   if (!job.preview.empty()) check_picture_output(job.preview);
@@ -116,15 +118,17 @@ Model prepare_video_job(const VideoJob& job, const std::string& output) {
   auto model = Model::load(resolve_model(job.model), job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
-  make_objective(model, job.targets);  // checks layer and class names, reads the guides
-  return model;
+  auto objective = make_objective(model, job.targets);  // checks layer and class names, reads the guides
+  return {std::move(model), std::move(objective)};
 }
 
 VideoReport dream_video(const std::string& input, const std::string& output, const VideoJob& job,
                         const VideoProgressFn& progress) {
   const auto start = Clock::now();
   // Everything that can be refused is refused before the long work starts.
-  const auto model = prepare_video_job(job, output);
+  const auto prepared = prepare_video_job(job, output);
+  const Model& model = prepared.model;
+  const Objective& objective = prepared.objective;
   const auto part = PartPlan::of(input, job);
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
@@ -132,7 +136,6 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   // A part reads from its first frame and stops after its last by count (the section's end,
   // recomputed from a later start, could round a frame away).
   VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration) : VideoReader(input, part.read_start);
-  const auto objective = make_objective(model, job.targets);
   VideoDreamer dreamer(model, objective, job.params);
   std::optional<VideoDreamer> next_part;  // the next part's dream, over the hand-over frames
   const auto info = reader.info();
@@ -161,7 +164,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     });
     report.sound_dreamed = true;
   }
-  VideoWriter writer(output, reader, job.encode, audio, sound_file);
+  EncodeSettings encoding = job.encode;
+  encoding.segment = part.joins;
+  VideoWriter writer(output, reader, encoding, audio, sound_file);
   if (!part.whole) writer.set_time_origin(part.origin_pts);
 
   report.width = info.width;

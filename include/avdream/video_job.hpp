@@ -69,9 +69,14 @@ struct VideoReport {
 };
 
 // Checks the job before any work: the parameters, the output and preview types, the section,
-// the model (an image model) and its layers, classes and guides. Returns the loaded model.
-// Throws UsageError (Error for an unreadable guide).
-Model prepare_video_job(const VideoJob& job, const std::string& output);
+// the model (an image model) and its layers, classes and guides. Returns the loaded model and
+// the objective built from them (guide and style pictures read once). Throws UsageError (Error
+// for an unreadable guide).
+struct PreparedVideoJob {
+  Model model;
+  Objective objective;
+};
+PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output);
 
 VideoReport dream_video(const std::string& input,
                         const std::string& output,
