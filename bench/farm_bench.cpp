@@ -3,9 +3,11 @@
 //               of the pairs inside chunks, for warm-up W = 0, 4, 8, 16 (goal: <= 1.3 at the
 //               default), with the hand-over dissolve and, for comparison, warm-up alone;
 //   codec:      the same ratio with no dream (the source re-encoded in the same chunks): what
-//               restarting the encoder at every join costs, which no dream can hide;
+//               restarting the encoder at every join costs (its keyframe's fresh coding noise;
+//               the frames next to each join are coded finer to hide it);
 //   efficiency: the farm's total render time (every chunk, run one after another here, plus
-//               the assembly) over a single render of the same clip.
+//               the assembly) over a single render of the same clip, and the output's size over
+//               the single render's (the finer coding at the joins).
 //
 //   build/bench/farm_bench [--seconds S] [--chunks N] [--warmup 16,32] [--clip NAME] [--crf Q]
 #include <avdream/avdream.hpp>
@@ -122,7 +124,7 @@ int main(int argc, char** argv) {
       }
     }
     // The codec's share: no dream at all, the source re-encoded in the same chunks. Every join
-    // restarts the encoder on a keyframe, which no dream can hide.
+    // restarts the encoder on a keyframe.
     VideoJob plain = job;
     plain.params.dream.iterations = 0;
     plain.params.warm_iterations = 0;
@@ -155,9 +157,13 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   dream_video(bbb, (tmp / "single.mp4").string(), whole);
   const double single = seconds_since(t0);
+  const auto single_bytes = fs::file_size(tmp / "single.mp4");
   const auto r = farm_run(bbb, tmp / "job", whole, 2, FarmSettings{}.warmup, true);
-  std::printf("efficiency on all of mov_bbb.mp4 (250 frames) in 2 chunks: %.2f  (%.1f s / %.1f s), seam/inside %.2f\n",
-              r.seconds / single, r.seconds, single, r.seam_ratio);
+  const auto farm_bytes = fs::file_size(tmp / "job.mp4");
+  std::printf("efficiency on all of mov_bbb.mp4 (250 frames) in 2 chunks: %.2f  (%.1f s / %.1f s), seam/inside %.2f\n"
+              "  size / single render's: %.3f  (%ju / %ju bytes)\n",
+              r.seconds / single, r.seconds, single, r.seam_ratio, double(farm_bytes) / single_bytes,
+              std::uintmax_t(farm_bytes), std::uintmax_t(single_bytes));
   fs::remove_all(tmp);
   return 0;
 }

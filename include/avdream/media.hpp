@@ -68,10 +68,21 @@ class VideoReader {
 // dropped, or replaced by a dreamed soundtrack (sound_job.hpp makes it).
 enum class AudioMode { Keep, None, Dream };
 
+// A farm segment's place among the others. Each segment starts on a keyframe, whose fresh
+// coding noise shows against the previous segment's last frames as a seam that no dream can
+// hide; with libx264 the frames on both sides of every join are coded finer, which hides it
+// (bench/farm_bench) for a few frames' worth of bits per join.
+struct SegmentJoins {
+  int64_t frames = 0;        // frames the segment holds
+  bool after_join = false;   // another segment comes before it
+  bool before_join = false;  // another segment follows it
+};
+
 struct EncodeSettings {
   std::string codec = "libx264";  // libx264, libx265 or libvpx-vp9
   int crf = 18;
   std::string preset = "medium";  // x264/x265 preset; ignored by VP9
+  SegmentJoins segment;           // set by the farm's chunks (video_job.hpp's FrameSpan)
 };
 
 // A writer that joins already encoded video instead of encoding frames (the render farm's
