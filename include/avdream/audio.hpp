@@ -26,9 +26,11 @@
 namespace avdream {
 
 struct AudioDreamParams {
-  int iterations = 10;          // gradient steps on each block's spectrogram
+  // 8 steps of 0.125 travel as far as 10 of 0.1 and dream as clearly (bench/audio_bench: the
+  // target class's median clip score ratio stays in the hundreds) in 4/5 of the time.
+  int iterations = 8;           // gradient steps on each block's spectrogram
   uint64_t seed = 0;            // the patch grid's random shift per step
-  double step = 0.1;            // log-magnitude units per step, after gradient normalization
+  double step = 0.125;          // log-magnitude units per step, after gradient normalization
   int gl_iterations = 32;       // fast Griffin-Lim iterations
   double block_seconds = 10.0;  // sound is dreamed in blocks this long...
   double overlap_seconds = 0.5; // ...each crossfaded into the next over this much
