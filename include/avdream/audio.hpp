@@ -26,8 +26,9 @@
 namespace avdream {
 
 struct AudioDreamParams {
-  // 8 steps of 0.125 travel as far as 10 of 0.1 and dream as clearly (bench/audio_bench: the
-  // target class's median clip score ratio stays in the hundreds) in 4/5 of the time.
+  // 8 steps of 0.125 travel as far as 10 of 0.1 in 4/5 of the network time, and the dream stays
+  // clear (bench/audio_bench, median target clip score after/before: dogs to bird song 1894,
+  // birds to Dog 149; 2662 and 223 with 10 of 0.1).
   int iterations = 8;           // gradient steps on each block's spectrogram
   uint64_t seed = 0;            // the patch grid's random shift per step
   double step = 0.125;          // log-magnitude units per step, after gradient normalization

@@ -55,7 +55,7 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
 
 // Many files at once (--spectro on folders): `workers` files are dreamed side by side, each on
 // its own thread sharing the model (0: one per core, at most 4). On 2 cores two files at a time
-// dream 1.2x the sound per second of one at a time: a short sound's small batches leave the
+// dream 1.1-1.5x the sound per second of one at a time: a short sound's small batches leave the
 // second core idle. Each file's result depends only on the job (the seed), not on the order.
 struct SoundFileTask {
   std::string input, output, picture;  // picture: empty for none
