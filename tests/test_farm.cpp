@@ -282,11 +282,9 @@ TEST(Farm, SlurmRunsTheArrayAndTheAssembly) {
               std::string::npos);
 }
 
-// The hand-over dissolve makes the next chunk continue the dream the previous one ended on; a
-// chunk that starts cold (W = 0) jumps to another dream. Lossless segments, so that what is
-// measured is the dream and not the encoder restarting at the join (bench/farm_bench has both).
-// The joins' other half: each segment restarts the encoder on a keyframe, so the frames on
-// both sides of a join are coded finer (what remains of a seam at --crf 18 is coding noise).
+// The encoder's part of a join (the dream's is the next test): each segment restarts on a
+// keyframe, so the frames on both sides of a join are coded finer (what remains of a seam at
+// --crf 18 is coding noise).
 TEST(Farm, FramesNextToAJoinAreCodedFiner) {
   test::TempDir dir;
   const auto in = panning_clip(dir, "pan.mp4", false);
@@ -320,6 +318,9 @@ TEST(Farm, FramesNextToAJoinAreCodedFiner) {
   EXPECT_NEAR(joined[n / 2], plain[n / 2], 0.25 * plain[n / 2]) << "frames away from the joins keep the set quality";
 }
 
+// The hand-over dissolve makes the next chunk continue the dream the previous one ended on; a
+// chunk that starts cold (W = 0) jumps to another dream. Lossless segments, so that what is
+// measured is the dream and not the encoder restarting at the join (bench/farm_bench has both).
 TEST(Farm, TheHandOverHidesTheJoin) {
   test::TempDir dir;
   const auto in = panning_clip(dir, "pan.mp4", false);
