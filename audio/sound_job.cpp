@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace avdream {
 namespace {
@@ -55,9 +56,16 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   AudioReader reader(input, job.start, job.duration);
   const auto& info = reader.info();
   const auto objective = sound_objective(model, job.targets);
+  // A stream without one decodable sample (a file cut off after its header) is refused by name,
+  // with what the decoder met, before anything is written.
+  auto first = reader.read(1);
+  if (first.empty())
+    throw Error("no sound could be decoded from '" + input + "'" +
+                (reader.warnings().empty() ? "" : ": " + reader.warnings().front()));
   AudioWriter writer(output, info.sample_rate, info.channels);
   const auto stream = dream_sound_stream(
-      model, objective, info.sample_rate, info.channels, job.params, [&](int64_t n) { return reader.read(n); },
+      model, objective, info.sample_rate, info.channels, job.params,
+      [&](int64_t n) { return first.empty() ? reader.read(n) : std::exchange(first, {}); },
       [&](const float* p, int64_t n) { writer.write(p, n); }, progress);
 
   SoundReport report;

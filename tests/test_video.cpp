@@ -177,6 +177,13 @@ TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
   }
   std::ofstream(text) << "this is not a video\n";
   std::ofstream(empty).flush();
+  const auto cut = (dir / "cut.mp4").string();  // its header and no whole packet: sound is dreamed first
+  {
+    std::ifstream in(sample_video("mov_bbb.mp4"), std::ios::binary);
+    std::string head(5000, '\0');
+    in.read(head.data(), head.size());
+    std::ofstream(cut, std::ios::binary) << head;
+  }
   const auto audio_only = (test::shared_dir() / "samples" / "audio" / "bird" / "sounds_owl_hoot.flac").string();
   const auto out = (dir / "out.mp4").string();
   struct Case {
@@ -185,6 +192,7 @@ TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
   for (const auto& c : std::vector<Case>{{random, "not a media file"},
                                          {text, "not a media file"},
                                          {empty, "empty"},
+                                         {cut, "could be decoded from '" + cut + "'"},
                                          {audio_only, "no video stream"},
                                          {(dir / "missing.mp4").string(), "not found"}}) {
     const auto r = run_avdream(with_quick({c.input, "-o", out}));
@@ -193,7 +201,7 @@ TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
   const int files = test::files_in(dir.path());
-  EXPECT_EQ(files, 3) << "an output or temporary file was left behind";
+  EXPECT_EQ(files, 4) << "an output or temporary file was left behind";
   const auto bad_ext = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", (dir / "out.xyz").string()}));
   EXPECT_EQ(bad_ext.exit_code, 2);
 }
