@@ -10,6 +10,10 @@
 
 namespace avdream::test {
 
+fs::path shared_dir() { return AVDREAM_SHARED_DIR; }
+fs::path avdream_binary() { return AVDREAM_BINARY; }
+fs::path source_dir() { return AVDREAM_SOURCE_DIR; }
+
 TempDir::TempDir() {
   std::random_device rd;
   path_ = fs::temp_directory_path() / ("avdream-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));

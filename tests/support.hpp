@@ -13,10 +13,10 @@ namespace avdream::test {
 namespace fs = std::filesystem;
 
 // ../shared beside the checkout (models and sample media; never committed).
-inline fs::path shared_dir() { return AVDREAM_SHARED_DIR; }
+fs::path shared_dir();
 inline fs::path sample_image(const std::string& name) { return shared_dir() / "samples" / "images" / name; }
-inline fs::path avdream_binary() { return AVDREAM_BINARY; }
-inline fs::path source_dir() { return AVDREAM_SOURCE_DIR; }
+fs::path avdream_binary();
+fs::path source_dir();
 
 // A fresh folder removed at the end of the test.
 class TempDir {
