@@ -2,11 +2,14 @@
 """Export torchvision's GoogLeNet, Inception-v3 or VGG16 to avdream's model contract.
 
     /usr/bin/python3 models/export_torchvision.py googlenet [inception_v3 vgg16] [-o models/]
+    /usr/bin/python3 models/export_torchvision.py googlenet --weights-file googlenet.pth -o models/
     /usr/bin/python3 models/export_torchvision.py googlenet --random-weights -o /tmp/m   # offline test
 
 The ImageNet weights are downloaded by torchvision on first use (needs the internet once; they
-are cached in ~/.cache/torch). --random-weights skips the download: the file then follows the
-contract but dreams nothing meaningful.
+are cached in ~/.cache/torch), or read from a state dict saved with torch.save (--weights-file:
+torchvision's .pth file downloaded by hand). Both go through the same loading code.
+--random-weights skips the weights: the file then follows the contract but dreams nothing
+meaningful.
 
 The contract (see models/README.md): forward(x) takes RGB in [0,1] as [N,3,H,W] and returns a
 Dict[str, Tensor] with one entry per tap layer (shallow to deep) plus "logits"; attributes kind,
@@ -60,8 +63,7 @@ def pooled_head(*layers):
     return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(1), *layers)
 
 
-def googlenet(weights):
-    m = torchvision.models.googlenet(weights=weights, aux_logits=False, init_weights=weights is None).eval()
+def googlenet(m):
     S = nn.Sequential
     stages = {
         "conv1": S(m.conv1), "conv2": S(m.maxpool1, m.conv2), "conv3": S(m.conv3),
@@ -74,9 +76,7 @@ def googlenet(weights):
     return stages, pooled_head(m.fc), ["inception4c"], imagenet_norm()
 
 
-def inception_v3(weights):
-    m = torchvision.models.inception_v3(weights=weights, aux_logits=False, init_weights=weights is None,
-                                        transform_input=False).eval()
+def inception_v3(m):
     S = nn.Sequential
     stages = {
         "conv2b": S(m.Conv2d_1a_3x3, m.Conv2d_2a_3x3, m.Conv2d_2b_3x3),
@@ -90,8 +90,7 @@ def inception_v3(weights):
     return stages, pooled_head(m.fc), ["mixed_5d", "mixed_6b"], ([2.0] * 3, [-1.0] * 3)
 
 
-def vgg16(weights):
-    m = torchvision.models.vgg16(weights=weights).eval()
+def vgg16(m):
     f = m.features
     # Taps after the ReLU that closes each block; the pooling joins the next stage.
     cuts = {"conv1_2": 4, "conv2_2": 9, "conv3_3": 16, "conv4_3": 23, "conv5_3": 30}
@@ -103,18 +102,39 @@ def vgg16(weights):
     return stages, head, ["conv4_3"], imagenet_norm()
 
 
+# name: (the bare network, cut into stages, its ImageNet weights). The networks are built without
+# weights and without auxiliary classifiers; the weights are loaded afterwards (load_weights).
 NETWORKS = {
-    "googlenet": (googlenet, torchvision.models.GoogLeNet_Weights.IMAGENET1K_V1),
-    "inception_v3": (inception_v3, torchvision.models.Inception_V3_Weights.IMAGENET1K_V1),
-    "vgg16": (vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
+    "googlenet": (lambda: torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False),
+                  googlenet, torchvision.models.GoogLeNet_Weights.IMAGENET1K_V1),
+    "inception_v3": (lambda: torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False,
+                                                             transform_input=False),
+                     inception_v3, torchvision.models.Inception_V3_Weights.IMAGENET1K_V1),
+    "vgg16": (lambda: torchvision.models.vgg16(weights=None), vgg16, torchvision.models.VGG16_Weights.IMAGENET1K_V1),
 }
+# Trained with auxiliary classifiers, which a dream never uses: their weights are dropped.
+AUX_PREFIXES = ("aux1.", "aux2.", "AuxLogits.")
 
 
-def export(name: str, out_dir: str, random_weights: bool) -> str:
-    build, weights_enum = NETWORKS[name]
-    weights = None if random_weights else weights_enum
-    stages, head, default_layers, (mul, add) = build(weights)
-    if random_weights:
+def load_weights(net: nn.Module, state_dict: Dict[str, torch.Tensor], what: str) -> None:
+    """Loads ImageNet weights (downloaded, or a file) into a bare network; every weight the
+    network has must be there with its shape."""
+    kept = {k: v for k, v in state_dict.items() if not k.startswith(AUX_PREFIXES)}
+    try:
+        net.load_state_dict(kept, strict=True)
+    except RuntimeError as e:
+        raise SystemExit(f"export_torchvision: {what} does not fit this network: {str(e).splitlines()[0]}")
+
+
+def export(name: str, out_dir: str, random_weights: bool, weights_file: str = "") -> str:
+    make, build, weights_enum = NETWORKS[name]
+    net = make().eval()
+    if weights_file:
+        load_weights(net, torch.load(weights_file, map_location="cpu"), weights_file)
+    elif not random_weights:
+        load_weights(net, weights_enum.get_state_dict(progress=True), str(weights_enum))
+    stages, head, default_layers, (mul, add) = build(net)
+    if random_weights and not weights_file:
         # torchvision's own init (std 0.01) makes deep activations vanish; He init keeps them
         # alive so a test dream still has a gradient to follow.
         for m in nn.ModuleList(list(stages.values()) + [head]).modules():
@@ -129,12 +149,12 @@ def export(name: str, out_dir: str, random_weights: bool) -> str:
         out = scripted(torch.rand(1, 3, 224, 224))
     assert list(out.keys()) == model.layer_names + ["logits"], out.keys()
     assert out["logits"].shape == (1, len(labels))
-    suffix = "_random" if random_weights else ""
+    suffix = "_random" if random_weights and not weights_file else ""
     path = os.path.join(out_dir, f"torchvision_{name}{suffix}.pt")
     scripted.save(path)
     with open(os.path.splitext(path)[0] + ".json", "w") as f:
         json.dump({"source": f"torchvision {torchvision.__version__} models.{name}",
-                   "weights": "random" if random_weights else str(weights_enum),
+                   "weights": weights_file or ("random" if random_weights else str(weights_enum)),
                    "layer_names": model.layer_names, "default_layers": default_layers}, f, indent=2)
     return path
 
@@ -144,10 +164,13 @@ def main():
     ap.add_argument("networks", nargs="+", choices=sorted(NETWORKS))
     ap.add_argument("-o", "--out", default=os.path.dirname(os.path.abspath(__file__)), help="output folder")
     ap.add_argument("--random-weights", action="store_true", help="no download; for tests")
+    ap.add_argument("--weights-file", default="", help="a saved state dict instead of the download (one network)")
     args = ap.parse_args()
+    if args.weights_file and len(args.networks) != 1:
+        ap.error("--weights-file goes with exactly one network")
     os.makedirs(args.out, exist_ok=True)
     for name in args.networks:
-        print(export(name, args.out, args.random_weights))
+        print(export(name, args.out, args.random_weights, args.weights_file))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,13 @@
 #!/usr/bin/env bash
-# Makes the default models available in models/ (where avdream looks after $AVDREAM_MODEL_PATH).
-# With the shared folder beside the checkout (../shared/models), its .pt files are linked.
-# Otherwise, see models/README.md: models/export_torchvision.py exports GoogLeNet, Inception-v3
-# and VGG16 from torchvision (needs the internet once for the weights).
+# Makes the default models available in models/ (where avdream looks after $AVDREAM_MODEL_PATH):
+# ImageNet MobileNetV2 (the default), iNaturalist birds and insects MobileNetV2, and YAMNet.
+#   - already on the search path: nothing to do;
+#   - this project's shared folder beside the checkout (../shared/models): its .pt files are linked;
+#   - otherwise each model is converted from its public TFLite original (models/convert_tflite.py),
+#     taken from ../shared/models/tflite, else models/upstream/, else downloaded there from its
+#     pinned upstream location (about 15 MB in all, Apache-2.0) and checked against its sha256.
+#     AVDREAM_MODEL_MIRROR=URL fetches URL/FILE instead (a local mirror or a proxy).
+# See models/README.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=${AVDREAM_SHARED:-$root/../shared}/models
-if [ -d "$shared" ]; then
-  for f in "$shared"/*.pt; do ln -sf "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$root/models/"; done
-  echo "models: linked $(ls "$shared"/*.pt | wc -l) files from $shared into models/"
-elif ls "$root"/models/*.pt >/dev/null 2>&1; then
-  echo "models: using the files already in models/"
-else
-  echo "models: $shared not found; exporting torchvision's GoogLeNet (downloads its weights)" >&2
-  /usr/bin/python3 "$root/models/export_torchvision.py" googlenet -o "$root/models"
-fi
+exec /usr/bin/python3 "$root/models/get_models.py" --shared "${AVDREAM_SHARED:-$root/../shared}" "$@"

@@ -4,11 +4,12 @@
 # reference BLAS (about 25x slower on 2 cores).
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libtorch-dev libopenblas0-pthread
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libopencv-dev libsndfile1-dev libkissfft-dev libcli11-dev libgtest-dev
   python3-torch python3-torchvision  # models/export_torchvision.py and bench/dream_step.py
+  python3-flatbuffers  # models/convert_tflite.py reads the TFLite originals of the default models
   nlohmann-json3-dev  # the render farm's manifest.json
   slurm-wlm munge  # the render farm's end-to-end test runs a single-node Slurm (scripts/slurm-local.sh)
   ffmpeg  # the tests make their clips with it and check outputs with ffprobe (avdream itself links libav*)
@@ -22,4 +23,9 @@ if dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv "insta
   $sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
 else
   echo "dependencies: all installed"
+fi
+# Without this project's shared folder, real sample media come from Debian's packages.
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "${AVDREAM_SHARED:-$root/../shared}/samples" ]; then
+  "$root/samples/get-samples.sh"
 fi

@@ -1,7 +1,7 @@
 // The DeepDream optimizer: octave pyramid, jitter, normalized gradient ascent, detail re-injection.
 #include <avdream/dream.hpp>
 #include <avdream/error.hpp>
-#include <avdream/image.hpp>
+#include <avdream/tensor_image.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -51,19 +51,6 @@ cv::Mat tensor_to_mat(const torch::Tensor& rgb, int depth) {
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr) { return mat_to_tensor(bgr); }
 cv::Mat tensor_to_bgr(const torch::Tensor& rgb) { return tensor_to_mat(rgb, CV_8U); }
 
-torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width) {
-  namespace F = torch::nn::functional;
-  const bool batched = image.dim() == 4;
-  const auto x = batched ? image : image.unsqueeze(0);
-  const bool shrinking = height < x.size(2) || width < x.size(3);
-  auto out = F::interpolate(x, F::InterpolateFuncOptions()
-                                   .size(std::vector<int64_t>{height, width})
-                                   .mode(torch::kBilinear)
-                                   .align_corners(false)
-                                   .antialias(shrinking));
-  return batched ? out : out.squeeze(0);
-}
-
 Picture load_picture(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error("input '" + path + "' not found");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "model_card.hpp"
 #include "model_prefix.hpp"
 
 namespace avdream {
@@ -64,6 +65,7 @@ Model Model::load(const std::string& path, torch::Device device) {
   model.layer_names_ = string_list_attr(m, path, "layer_names");
   model.default_layers_ = string_list_attr(m, path, "default_layers");
   model.labels_ = string_list_attr(m, path, "labels");
+  model.provenance_ = detail::read_provenance(m, path);
   for (const auto& l : model.default_layers_)
     if (!model.layer_index(l)) contract_error(path, "default layer '" + l + "' is not in layer_names");
 

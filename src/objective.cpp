@@ -1,5 +1,5 @@
 #include <avdream/error.hpp>
-#include <avdream/image.hpp>
+#include <avdream/tensor_image.hpp>
 #include <avdream/objective.hpp>
 
 #include <algorithm>

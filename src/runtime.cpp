@@ -3,8 +3,6 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
-#include <opencv2/core/utility.hpp>
-#include <opencv2/core/utils/logger.hpp>
 #include <torch/cuda.h>
 
 #include <malloc.h>
@@ -28,13 +26,9 @@ torch::Device parse_device(const std::string& name) {
   throw UsageError("--device " + name + ": expected cpu, cuda or cuda:N");
 }
 
-void configure_runtime(int threads) {
+void configure_compute(int threads) {
   if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(n);
-  cv::setNumThreads(n);
-  // OpenCV's own warnings (a missing file, say) would come before avdream's one-line error.
-  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+  at::set_num_threads(compute_threads(threads));
   at::globalContext().setFlushDenormal(true);
   // A dream step allocates and frees the same large activation buffers every step. glibc hands
   // blocks over its mmap threshold back to the kernel on free, so each step page-faults its
@@ -42,6 +36,10 @@ void configure_runtime(int threads) {
   // them in the heap for reuse instead.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+int compute_threads(int threads) {
+  return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace avdream

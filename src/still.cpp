@@ -21,7 +21,9 @@ Objective make_objective(const Model& model, const DreamTargets& targets) {
   for (const auto& path : targets.guides) guides.push_back(load_picture(path).rgb);
 
   Objective obj;
-  add_style_terms(obj, model, targets.style);
+  std::vector<torch::Tensor> paintings;
+  for (const auto& path : targets.style.images) paintings.push_back(load_picture(path).rgb);
+  add_style_terms(obj, model, targets.style, std::move(paintings));
   for (const auto& t : layers)
     obj.terms.push_back(guides.empty() ? activation_term(t) : guide_term(t, guide_features(model, guides, t.layer)));
   // Class terms add to the layer terms: a class logit alone drives the pixels toward fine

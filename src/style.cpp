@@ -1,6 +1,6 @@
 // Style transfer terms: Gram-matrix style, content and smoothness losses; colours kept.
 #include <avdream/error.hpp>
-#include <avdream/image.hpp>
+#include <avdream/tensor_image.hpp>
 #include <avdream/style.hpp>
 
 #include <algorithm>
@@ -182,7 +182,8 @@ Term smoothness_term(double weight) {
   return term;
 }
 
-void add_style_terms(Objective& objective, const Model& model, const StyleSettings& s) {
+void add_style_terms(Objective& objective, const Model& model, const StyleSettings& s,
+                     std::vector<torch::Tensor> paintings) {
   if (!s.enabled()) return;
   check_style_settings(model, s);
   std::vector<LayerTarget> layers;
@@ -193,8 +194,8 @@ void add_style_terms(Objective& objective, const Model& model, const StyleSettin
   }
   std::vector<std::string> names;
   for (const auto& l : layers) names.push_back(l.layer);
-  std::vector<torch::Tensor> paintings;
-  for (const auto& path : s.images) paintings.push_back(load_picture(path).rgb);
+  if (paintings.size() != s.images.size())
+    throw Error(std::to_string(paintings.size()) + " style pictures for " + std::to_string(s.images.size()) + " styles");
   const auto reference = std::make_shared<const StyleReference>(model, std::move(paintings), s.blend, names, s.scale);
   // Every style layer counts alike at style_weight 1: the weights are shared out among them.
   for (auto l : layers) {

@@ -2,11 +2,11 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/partial_file.hpp>
+#include <avdream/pipeline.hpp>
 #include <avdream/video_job.hpp>
 
 #include <opencv2/imgproc.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "../src/scope_exit.hpp"
-#include "bounded_queue.hpp"
 #include "contact_sheet.hpp"
 
 namespace avdream {
@@ -42,31 +41,6 @@ cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool s
   dreamed.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
   return out;
 }
-
-// Runs `body` on a thread; the first exception is kept for the main thread to rethrow.
-class Worker {
- public:
-  template <typename F>
-  explicit Worker(F body)
-      : thread_([this, body]() mutable {
-          try {
-            body();
-          } catch (...) {
-            error_ = std::current_exception();
-          }
-        }) {}
-  ~Worker() {
-    if (thread_.joinable()) thread_.join();
-  }
-  void join_and_rethrow() {
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  std::exception_ptr error_;
-  std::thread thread_;
-};
 
 // Which frames of the section a job reads, dreams and writes (all of them, or a farm's part).
 struct PartPlan {
@@ -171,13 +145,15 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
 
   report.width = info.width;
   report.height = info.height;
-  detail::BoundedQueue<PreparedFrame> to_dream(3);
-  detail::BoundedQueue<Dreamed> to_encode(3);
-  std::atomic<double> flow_seconds{0.0};
+  // decode | dream (this thread) | encode, joined by bounded queues. The pipeline owns the
+  // threads: whichever stage fails first, every queue closes, every thread ends, and that first
+  // error is what wait() rethrows.
+  Pipeline pipe;
+  auto to_dream = pipe.queue<PreparedFrame>(3);
+  auto to_encode = pipe.queue<Dreamed>(3);
+  double flow_seconds = 0.0;  // written by the decode thread, read after wait() has joined it
 
-  Worker decode([&] {
-    // However this thread ends, the dreamer must not wait for it.
-    const detail::ScopeExit close_queue([&] { to_dream.close(); });
+  pipe.start([&] {
     FramePreparer preparer(info.width, info.height, job.params);
     const double tb = double(info.time_base_num) / info.time_base_den;
     for (int64_t n = 0; part.whole || n < frames_total; ++n) {
@@ -191,15 +167,14 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
         frame->time = (frame->pts - part.origin_pts) * tb;
       }
       auto prepared = preparer.prepare(std::move(*frame));
-      flow_seconds = flow_seconds + prepared.flow_seconds;
-      if (!to_dream.push(std::move(prepared))) return;
+      flow_seconds += prepared.flow_seconds;
+      if (!to_dream->push(std::move(prepared))) return;
     }
+    to_dream->close();
   });
   detail::ContactSheet sheet(part.whole ? job.preview : std::string(), info.frame_count);
-  Worker encode([&] {
-    // If encoding fails, the dreamer's next push returns false instead of blocking.
-    const detail::ScopeExit close_queue([&] { to_encode.close(true); });
-    while (auto d = to_encode.pop()) {
+  pipe.start([&] {
+    while (auto d = to_encode->pop()) {
       VideoFrame out = d->source;
       out.rgb = composite(d->source.rgb, d->detail, job.targets.style.original_colors);
       sheet.offer(out.index, out.time, d->source.rgb, out.rgb);
@@ -207,10 +182,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     }
   });
 
-  // This thread dreams; on any failure both queues close so the workers end.
-  int64_t done = 0;  // frames dreamed (a part's warm-up too)
-  try {
-    while (auto prepared = to_dream.pop()) {
+  pipe.run_here([&] {
+    int64_t done = 0;  // frames dreamed (a part's warm-up too)
+    while (auto prepared = to_dream->pop()) {
       FrameReport fr;
       auto detail = dreamer.dream(*prepared, &fr);
       report.dream_seconds += fr.dream_seconds;
@@ -232,7 +206,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
         ++report.extra_frames;
       } else {
         ++report.frames;
-        if (!to_encode.push({std::move(prepared->frame), std::move(detail)})) break;  // the encoder failed
+        if (!to_encode->push({std::move(prepared->frame), std::move(detail)})) return;  // the encoder failed
       }
       if (progress) {
         VideoProgress p;
@@ -244,18 +218,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
         if (!progress(p)) throw Cancelled();
       }
     }
-  } catch (...) {
-    to_dream.close(true);
-    to_encode.close(true);
-    decode.join_and_rethrow();
-    encode.join_and_rethrow();
-    throw;
-  }
-  // If the encoder failed, the decoder may be blocked on a full queue: release it too.
-  to_dream.close(true);
-  to_encode.close();
-  encode.join_and_rethrow();
-  decode.join_and_rethrow();
+    to_encode->close();
+  });
+  pipe.wait();
 
   writer.finish();
   sheet.write();

@@ -19,8 +19,11 @@
 //   objective.hpp  what is maximized: activation, class and guide terms
 //   style.hpp      style transfer terms: Gram-matrix style, content, smoothness
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
-//   image.hpp      pictures <-> tensors, atomic writes (partial_file.hpp)
+//   tensor_image.hpp  the engine's picture tensors: resize
+//   image.hpp      picture files <-> tensors, atomic writes (partial_file.hpp)
 //   still.hpp      the still-picture job
+//   pipeline.hpp   the pipeline shape: Stage (process, flush, reset) and Pipeline (threads joined
+//                  by bounded queues, the first error wins, nothing hangs)
 //   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter (also joining segments)
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
@@ -31,6 +34,7 @@
 //   sound_job.hpp  the sound job (--spectro, and a video's soundtrack); spectrogram pictures
 //   farm.hpp       the render farm: plan, chunk, assemble, status; Slurm scripts
 //   runtime.hpp    device and threads
+//   version.hpp    avdream's version and the libraries it runs with
 //   error.hpp      the exceptions (Error, UsageError, Cancelled)
 #include <avdream/dream.hpp>
 #include <avdream/error.hpp>
@@ -39,7 +43,9 @@
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
 #include <avdream/style.hpp>
+#include <avdream/pipeline.hpp>
 #include <avdream/runtime.hpp>
+#include <avdream/version.hpp>
 #include <avdream/still.hpp>
 #include <avdream/flow.hpp>
 #include <avdream/media.hpp>

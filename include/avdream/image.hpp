@@ -1,6 +1,8 @@
 #pragma once
 // Still pictures in and out (anything OpenCV reads and writes), and the tensor form the engine
 // works on: float RGB [3,H,W] in [0,1].
+#include <avdream/tensor_image.hpp>
+
 #include <opencv2/core.hpp>
 #include <torch/types.h>
 
@@ -31,8 +33,5 @@ void check_picture_output(const std::string& path);
 // 8-bit BGR (OpenCV's order) <-> float RGB tensor.
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr);
 cv::Mat tensor_to_bgr(const torch::Tensor& rgb);
-
-// Bilinear resize of [C,H,W] or [N,C,H,W] (antialiased when shrinking).
-torch::Tensor resize(const torch::Tensor& image, int64_t height, int64_t width);
 
 }  // namespace avdream

@@ -48,6 +48,9 @@ class Model {
   const std::vector<std::string>& layer_names() const { return layer_names_; }
   const std::vector<std::string>& default_layers() const { return default_layers_; }
   const std::vector<std::string>& labels() const { return labels_; }
+  // Where the weights came from and under which license, in one line ("" when the file says
+  // nothing): the file's `provenance` attribute (JSON), else NAME.json beside it.
+  const std::string& provenance() const { return provenance_; }
   // Channels and stride of every tap layer, measured once at load.
   const std::vector<LayerInfo>& layers() const { return layers_; }
   // Index in layer_names(), or nullopt.
@@ -71,12 +74,16 @@ class Model {
   Model() = default;
   torch::jit::Module module_;
   std::shared_ptr<const detail::Prefix> prefix_;
-  std::string name_, path_;
+  std::string name_, path_, provenance_;
   ModelKind kind_ = ModelKind::Image;
   torch::Device device_ = torch::kCPU;
   std::vector<std::string> layer_names_, default_layers_, labels_;
   std::vector<LayerInfo> layers_;
 };
+
+// One line from a model card (JSON): source repository, commit, file and license. Understands
+// the cards convert_tflite.py writes and the shared folder's; "" for anything else.
+std::string summarize_provenance(const std::string& json_text);
 
 // --- Finding model files ---------------------------------------------------------------------
 // Folders searched for NAME.pt: each entry of $AVDREAM_MODEL_PATH (':'-separated), then the

@@ -10,9 +10,16 @@ namespace avdream {
 // LibTorch was built without it or sees no GPU.
 torch::Device parse_device(const std::string& name);
 
-// Sets the intra-op thread count of LibTorch and OpenCV (0 = every core), flushes denormals
-// (gradients of a dream reach tiny values that would otherwise run on the slow path) and keeps
-// freed tensor memory in the process for reuse (see runtime.cpp).
+// The engine's settings (LibTorch only): the intra-op thread count (0 = every core), denormals
+// flushed (gradients of a dream reach tiny values that would otherwise run on the slow path) and
+// freed tensor memory kept in the process for reuse (see runtime.cpp).
+void configure_compute(int threads);
+
+// configure_compute() plus OpenCV's thread count and log level: what a program that also
+// reads and writes media calls (avdream_core, runtime_media.cpp).
 void configure_runtime(int threads);
+
+// The thread count `threads` stands for (0 = every core).
+int compute_threads(int threads);
 
 }  // namespace avdream

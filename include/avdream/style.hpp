@@ -16,7 +16,7 @@
 //
 //   StyleSettings s;
 //   s.images = {"scream.jpg"};
-//   add_style_terms(objective, model, s);   // or make_objective() with DreamTargets::style
+//   add_style_terms(objective, model, s, {load_picture("scream.jpg").rgb});  // or make_objective()
 //   auto styled = dream(model, objective, photo, style_dream_params());
 #include <avdream/dream.hpp>
 #include <avdream/model.hpp>
@@ -91,9 +91,11 @@ Term content_term(const std::string& layer, double weight);
 // picture, over the base picture's own roughness: grain is penalized, the content's edges are not.
 Term smoothness_term(double weight);
 
-// Reads the paintings and adds the style, content and smoothness terms for `settings`.
-// Throws UsageError (bad settings) or Error (unreadable painting).
-void add_style_terms(Objective& objective, const Model& model, const StyleSettings& settings);
+// Adds the style, content and smoothness terms for `settings`; `paintings` are the pictures of
+// settings.images, read by the caller ([3,H,W] RGB in [0,1]; make_objective() reads them).
+// Throws UsageError for bad settings.
+void add_style_terms(Objective& objective, const Model& model, const StyleSettings& settings,
+                     std::vector<torch::Tensor> paintings);
 
 // Luminance of `styled`, chroma of `content` (both [3,H,W] RGB in [0,1], same size), in
 // BT.601 YCbCr: --original-colors.

@@ -72,6 +72,7 @@ int list_models() {
       std::cout << std::setw(28) << m.name() << std::setw(8) << to_string(m.kind()) << std::setw(9)
                 << m.labels().size() << std::setw(8) << m.layer_names().size() << join_names(m.default_layers())
                 << "  " << f.path << "\n";
+      if (!m.provenance().empty()) std::cout << std::setw(28) << "" << "from " << m.provenance() << "\n";
     } catch (const Error& e) {
       std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
     }

@@ -2,6 +2,7 @@
 
 #include <avdream/error.hpp>
 #include <avdream/runtime.hpp>
+#include <avdream/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -11,6 +12,12 @@
 namespace avdream::cli {
 
 namespace {
+
+std::string version_text() {
+  std::string text = "avdream " + version();
+  for (const auto& [name, value] : runtime_versions()) text += "\n  " + name + " " + value;
+  return text;
+}
 
 // --theme: the picture and the sound dream of the same thing.
 struct Theme {
@@ -204,12 +211,15 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
 
   app.add_option("--threads", o.threads, "Compute threads; 0 = all cores")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.set_version_flag("--version", version_text, "avdream's version and the libraries it runs with");
   app.add_flag("-q,--quiet", o.quiet, "No progress or summary");
   app.add_flag("-v,--verbose", o.verbose, "More detail about what runs");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "avdream: " << e.what() << " (see avdream --help)\n";

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <optional>
 
-namespace avdream::detail {
+namespace avdream {
 
 template <typename T>
 class BoundedQueue {
@@ -51,4 +51,4 @@ class BoundedQueue {
   std::condition_variable not_empty_, not_full_;
 };
 
-}  // namespace avdream::detail
+}  // namespace avdream
