@@ -12,6 +12,9 @@
 #include <thread>
 
 namespace avdream {
+namespace {
+constexpr int kThreadsPerCore = 4;
+}  // namespace
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -29,8 +32,15 @@ torch::Device parse_device(const std::string& name) {
 }
 
 void configure_runtime(int threads) {
-  if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // More threads than this only add start-up cost and contention (1000 took 37 s to start,
+  // 65536 hung in OpenCV's pool, 2^31-1 crashed it).
+  const int most = kThreadsPerCore * cores;
+  if (threads < 0 || threads > most)
+    throw UsageError("--threads must be 0 (all cores) to " + std::to_string(most) + " (" +
+                     std::to_string(kThreadsPerCore) + " per core on this machine's " + std::to_string(cores) +
+                     "); got " + std::to_string(threads));
+  const int n = threads > 0 ? threads : cores;
   at::set_num_threads(n);
   cv::setNumThreads(n);
   // OpenCV's own warnings (a missing file, say) would come before avdream's one-line error.

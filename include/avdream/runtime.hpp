@@ -10,7 +10,8 @@ namespace avdream {
 // LibTorch was built without it or sees no GPU.
 torch::Device parse_device(const std::string& name);
 
-// Sets the intra-op thread count of LibTorch and OpenCV (0 = every core), flushes denormals
+// Sets the intra-op thread count of LibTorch and OpenCV (0 = every core; UsageError below 0 or
+// above 4 per core), flushes denormals
 // (gradients of a dream reach tiny values that would otherwise run on the slow path) and keeps
 // freed tensor memory in the process for reuse (see runtime.cpp).
 void configure_runtime(int threads);
