@@ -110,9 +110,11 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   m.job.model = absolute(resolve_model(job.model));
   for (auto& g : m.job.targets.guides) g = absolute(g);
   for (auto& p : m.job.targets.style.images) p = absolute(p);
+  check_video_input(input);
   prepare_video_job(m.job, output);
   const VideoReader reader(m.input, job.start, job.duration);
   if (m.job.audio == AudioMode::Dream && !reader.info().has_audio) m.job.audio = AudioMode::None;
+  probe_video_output(output, reader, m.job.encode, m.job.audio);  // what assemble will write
   if (m.job.audio == AudioMode::Dream) {
     m.job.sound.model = absolute(resolve_model(job.sound.model));
     prepare_sound_job(m.job.sound, "soundtrack.wav");

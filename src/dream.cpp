@@ -19,12 +19,18 @@ struct Size {
   bool operator==(const Size& o) const { return h == o.h && w == o.w; }
 };
 
-// The size the dream runs at: longest side capped by max_size, shortest side at least kMinSide.
+// The size the dream runs at: longest side capped by max_size (0: by its own length), shortest
+// side at least kMinSide, the aspect ratio kept where both allow. A shape too elongated for both
+// (20000x8 under 128) is stretched across instead: the detail is resized back onto the original
+// anyway, and a long side grown to keep the ratio (160000 px) would cost minutes and gigabytes.
 Size working(int64_t h, int64_t w, int max_size) {
-  double s = (max_size > 0 && std::max(h, w) > max_size) ? double(max_size) / std::max(h, w) : 1.0;
-  if (std::min(h, w) * s < kMinSide) s = double(kMinSide) / std::min(h, w);
+  const int64_t longest = std::max(h, w), shortest = std::min(h, w);
+  const int64_t cap = max_size > 0 ? max_size : std::max(longest, kMinSide);
+  double s = longest > cap ? double(cap) / longest : 1.0;
+  if (shortest * s < kMinSide) s = double(kMinSide) / shortest;
   if (s == 1.0) return {h, w};
-  return {std::max<int64_t>(kMinSide, std::lround(h * s)), std::max<int64_t>(kMinSide, std::lround(w * s))};
+  const auto side = [&](int64_t n) { return std::clamp<int64_t>(std::lround(n * s), kMinSide, std::max(cap, kMinSide)); };
+  return {side(h), side(w)};
 }
 
 // Octave sizes, smallest first; levels that would fall under kMinSide are dropped.

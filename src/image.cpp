@@ -1,5 +1,6 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
+#include <avdream/media.hpp>
 #include <avdream/partial_file.hpp>
 
 #include <opencv2/imgcodecs.hpp>
@@ -7,6 +8,8 @@
 #include <torch/nn/functional/upsampling.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace avdream {
 namespace fs = std::filesystem;
@@ -46,6 +49,27 @@ cv::Mat tensor_to_mat(const torch::Tensor& rgb, int depth) {
   return out;
 }
 
+// The whole file, read once (a pipe cannot be read twice).
+std::vector<uchar> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open '" + path + "'");
+  return std::vector<uchar>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A JPEG whose scan data has no end-of-image marker after it: libjpeg decodes what is there,
+// fills the rest with grey and only says "Premature end of JPEG file". Entropy-coded data never
+// holds FF D9, and the markers before the first scan (an EXIF thumbnail's end among them) are
+// skipped by their lengths.
+bool jpeg_cut_short(const std::vector<uchar>& b) {
+  if (b.size() < 4 || b[0] != 0xFF || b[1] != 0xD8) return false;
+  std::size_t i = 2;
+  while (i + 4 <= b.size() && b[i] == 0xFF && b[i + 1] != 0xDA) i += 2 + (std::size_t(b[i + 2]) << 8 | b[i + 3]);
+  if (i + 4 > b.size() || b[i] != 0xFF) return false;  // no scan found: not a JPEG this can judge
+  for (std::size_t k = i; k + 1 < b.size(); ++k)
+    if (b[k] == 0xFF && b[k + 1] == 0xD9) return false;
+  return true;
+}
+
 }  // namespace
 
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr) { return mat_to_tensor(bgr); }
@@ -55,14 +79,24 @@ Picture load_picture(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error("input '" + path + "' not found");
   if (fs::is_directory(path, ec)) throw Error("input '" + path + "' is a folder, not a picture");
-  if (fs::file_size(path, ec) == 0) throw Error("input '" + path + "' is empty (0 bytes)");
-  cv::Mat raw;
-  try {
-    raw = cv::imread(path, cv::IMREAD_UNCHANGED);
-  } catch (const cv::Exception&) {
+  const auto bytes = read_bytes(path);
+  if (bytes.empty()) throw Error("input '" + path + "' is empty (0 bytes)");
+  const auto decode = [&bytes](int flags) {
+    try {
+      return cv::imdecode(bytes, flags);
+    } catch (const cv::Exception&) {
+      return cv::Mat();
+    }
+  };
+  const cv::Mat raw = decode(cv::IMREAD_UNCHANGED);
+  if (raw.empty()) {
+    const auto what = describe_media(path);
+    throw Error("cannot read '" + path + "': " + (what.empty() ? "not a picture, or damaged" : "it is " + what + ", not a picture"));
   }
-  if (raw.empty()) throw Error("cannot read '" + path + "': not a picture, or damaged");
   Picture pic;
+  if (jpeg_cut_short(bytes))
+    pic.warnings.push_back("'" + path + "' is cut short (its JPEG data ends before the end-of-image marker): the "
+                           "missing part of the picture is filled in grey");
   pic.bit_depth = raw.depth() == CV_16U ? 16 : 8;
   if (raw.channels() == 4) {
     cv::Mat bgr, alpha;
@@ -72,8 +106,8 @@ Picture load_picture(const std::string& path) {
     pic.rgb = mat_to_tensor(bgr);
     return pic;
   }
-  // Read again as colour: this applies the EXIF orientation and expands grey to BGR.
-  const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
+  // Decoded again as colour: this applies the EXIF orientation and expands grey to BGR.
+  const cv::Mat bgr = decode(cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
   if (bgr.empty()) throw Error("cannot read '" + path + "': not a picture, or damaged");
   pic.rgb = mat_to_tensor(bgr);
   return pic;

@@ -54,6 +54,11 @@ std::vector<ModelFile> find_models() {
 std::string resolve_model(const std::string& name_or_path) {
   if (fs::is_regular_file(name_or_path)) return name_or_path;
   const bool looks_like_path = name_or_path.find('/') != std::string::npos;
+  const auto folder = [&] {
+    return UsageError("model '" + name_or_path + "' is a folder; give a .pt file or a model name (AVDREAM_MODEL_PATH=" +
+                      name_or_path + " adds the folder to the search path)");
+  };
+  if (looks_like_path && fs::is_directory(name_or_path)) throw folder();
   if (looks_like_path) throw Error("model file '" + name_or_path + "' not found");
   std::string name = name_or_path;
   if (fs::path(name).extension() == ".pt") name = fs::path(name).stem().string();
@@ -62,6 +67,7 @@ std::string resolve_model(const std::string& name_or_path) {
     if (m.name == name) return m.path;
     names.push_back(m.name);
   }
+  if (fs::is_directory(name_or_path)) throw folder();
   std::string msg = "unknown model '" + name_or_path + "'; ";
   msg += names.empty() ? "no models found on the search path (" + join_names(model_search_path()) +
                              "): run scripts/get-models.sh or set AVDREAM_MODEL_PATH"

@@ -1,16 +1,95 @@
 #include <avdream/error.hpp>
 #include <avdream/partial_file.hpp>
 
+#include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <unistd.h>
 
 namespace avdream {
 namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kMark = ".partial-";
+
+// The short host name, safe inside a file name and free of '.', so the extension stays last.
+const std::string& host_tag() {
+  static const std::string tag = [] {
+    char name[256] = {};
+    std::string host = gethostname(name, sizeof name - 1) == 0 ? name : "";
+    host = host.substr(0, host.find('.'));
+    for (auto& c : host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') c = '_';
+    return host.empty() ? std::string("_") : host;
+  }();
+  return tag;
+}
+
+// The partial files this process has open, for discard_all_partials(). `closed` stops new ones.
+struct Registry {
+  std::mutex mutex;
+  std::set<std::string> live;
+  bool closed = false;
+};
+Registry& registry() {
+  static auto* r = new Registry;  // never destroyed: a signal's watchdog may use it during exit
+  return *r;
+}
+void forget(const std::string& partial) {
+  auto& r = registry();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  r.live.erase(partial);
+}
+
+bool process_gone(long pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
+
+void remove_stale_partials(const fs::path& folder) noexcept {
+  std::error_code ec;
+  for (fs::directory_iterator it(folder.empty() ? fs::path(".") : folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (is_stale_partial(name)) fs::remove(it->path(), ec), ec.clear();
+  }
+}
+
+}  // namespace
+
+bool is_stale_partial(const std::string& name) {
+  // ".<stem>.partial-<pid>-<host><ext>"
+  const auto at = name.rfind(kMark);
+  if (name.empty() || name[0] != '.' || at == std::string::npos) return false;
+  std::size_t i = at + std::string(kMark).size(), digits = 0;
+  long pid = 0;
+  for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && digits < 10; ++i, ++digits)
+    pid = pid * 10 + (name[i] - '0');
+  if (digits == 0 || i >= name.size() || name[i] != '-') return false;
+  const auto host = name.substr(i + 1, name.find('.', i + 1) - (i + 1));
+  return host == host_tag() && process_gone(pid);
+}
 
 std::string partial_path(const std::string& target) {
   const fs::path t(target);
-  return (t.parent_path() / ("." + t.stem().string() + ".partial-" + std::to_string(::getpid()) + t.extension().string()))
-      .string();
+  remove_stale_partials(t.parent_path());
+  const auto partial = (t.parent_path() / ("." + t.stem().string() + kMark + std::to_string(::getpid()) + "-" +
+                                           host_tag() + t.extension().string()))
+                           .string();
+  auto& r = registry();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.closed) throw Cancelled();
+  r.live.insert(partial);
+  return partial;
+}
+
+void check_output_folder(const std::string& target) {
+  const auto folder = fs::path(target).parent_path();
+  const auto shown = folder.empty() ? std::string(".") : folder.string();
+  std::error_code ec;
+  if (!fs::is_directory(folder.empty() ? fs::path(".") : folder, ec))
+    throw UsageError("cannot write '" + target + "': the folder '" + shown + "' does not exist");
+  if (::access(shown.c_str(), W_OK | X_OK) != 0)
+    throw UsageError("cannot write '" + target + "': the folder '" + shown + "' is not writable");
 }
 
 void commit_partial(const std::string& partial, const std::string& target) {
@@ -20,11 +99,28 @@ void commit_partial(const std::string& partial, const std::string& target) {
     discard_partial(partial);
     throw Error("cannot move the finished file to '" + target + "': " + ec.message());
   }
+  forget(partial);
 }
 
 void discard_partial(const std::string& partial) noexcept {
   std::error_code ec;
   fs::remove(partial, ec);
+  try {
+    forget(partial);
+  } catch (...) {  // a mutex that cannot lock: the name stays registered, harmlessly
+  }
+}
+
+void discard_all_partials() noexcept {
+  auto& r = registry();
+  try {
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    r.closed = true;
+    std::error_code ec;
+    for (const auto& p : r.live) fs::remove(p, ec);
+    r.live.clear();
+  } catch (...) {
+  }
 }
 
 }  // namespace avdream

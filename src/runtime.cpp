@@ -10,6 +10,9 @@
 #include <thread>
 
 namespace avdream {
+namespace {
+constexpr int kThreadsPerCore = 4;
+}  // namespace
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -27,7 +30,14 @@ torch::Device parse_device(const std::string& name) {
 }
 
 void configure_compute(int threads) {
-  if (threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // More threads than this only add start-up cost and contention (1000 took 37 s to start,
+  // 65536 hung in OpenCV's pool, 2^31-1 crashed it).
+  const int most = kThreadsPerCore * cores;
+  if (threads < 0 || threads > most)
+    throw UsageError("--threads must be 0 (all cores) to " + std::to_string(most) + " (" +
+                     std::to_string(kThreadsPerCore) + " per core on this machine's " + std::to_string(cores) +
+                     "); got " + std::to_string(threads));
   at::set_num_threads(compute_threads(threads));
   at::globalContext().setFlushDenormal(true);
   // A dream step allocates and frees the same large activation buffers every step. glibc hands

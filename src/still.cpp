@@ -1,6 +1,7 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/labels.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/still.hpp>
 
 #include <chrono>
@@ -44,6 +45,7 @@ StillReport dream_still(const std::string& input,
   // Everything that can be refused is refused before the long work starts.
   check_dream_params(job.params);
   check_picture_output(output);
+  check_output_folder(output);
   const auto model_path = resolve_model(job.model);
   auto picture = load_picture(input);
   const auto model = Model::load(model_path, job.device);
@@ -53,6 +55,7 @@ StillReport dream_still(const std::string& input,
 
   StillReport report;
   report.model_path = model_path;
+  report.warnings = picture.warnings;
   report.height = picture.rgb.size(1);
   report.width = picture.rgb.size(2);
   const auto original = picture.rgb;

@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -87,8 +88,10 @@ struct PartPlan {
 PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output) {
   check_video_params(job.params);
   check_video_output(output, job.encode);
-  if (!job.preview.empty()) check_picture_output(job.preview);
-  if (job.duration == 0) throw UsageError("--duration must be more than 0");
+  check_output_folder(output);
+  if (!job.preview.empty()) check_picture_output(job.preview), check_output_folder(job.preview);
+  if (!(job.start >= 0 && std::isfinite(job.start))) throw UsageError("--start must be 0 or more seconds");
+  if (job.duration == 0 || std::isnan(job.duration)) throw UsageError("--duration must be more than 0");
   auto model = Model::load(resolve_model(job.model), job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
@@ -100,6 +103,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
                         const VideoProgressFn& progress) {
   const auto start = Clock::now();
   // Everything that can be refused is refused before the long work starts.
+  check_video_input(input);
   const auto prepared = prepare_video_job(job, output);
   const Model& model = prepared.model;
   const Objective& objective = prepared.objective;
@@ -117,11 +121,17 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
 
   VideoReport report;
   if (audio == AudioMode::Dream && !info.has_audio) audio = AudioMode::None;
+  EncodeSettings encoding = job.encode;
+  encoding.segment = part.joins;
+  probe_video_output(output, reader, encoding, audio);
   // The soundtrack is dreamed first, into a hidden file beside the output that lives as long
   // as this job.
   const std::filesystem::path out_path(output);
   const auto sound_file = partial_path((out_path.parent_path() / (out_path.stem().string() + ".soundtrack.wav")).string());
   const detail::ScopeExit remove_sound([&] { discard_partial(sound_file); });
+  // A video with no decodable frame (cut off) fails by its own name before the soundtrack's dream,
+  // not as a sound that could not be decoded.
+  if (audio == AudioMode::Dream) VideoReader(input, job.start, job.duration).next();
   if (audio == AudioMode::Dream) {
     SoundJob sound = job.sound;
     sound.start = info.start;
@@ -138,8 +148,6 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
     });
     report.sound_dreamed = true;
   }
-  EncodeSettings encoding = job.encode;
-  encoding.segment = part.joins;
   VideoWriter writer(output, reader, encoding, audio, sound_file);
   if (!part.whole) writer.set_time_origin(part.origin_pts);
 

@@ -14,10 +14,12 @@ struct Picture {
   torch::Tensor rgb;  // [3,H,W] float in [0,1]
   cv::Mat alpha;      // CV_32F in [0,1] when the file had an alpha channel, else empty
   int bit_depth = 8;  // 8 or 16: what the output is written with
+  std::vector<std::string> warnings;  // damage the decoder passed over (a JPEG cut short)
 };
 
-// Reads jpg, png, bmp, webp, tiff... (EXIF orientation applied). Throws Error naming the file
-// when it is missing, empty or not a picture.
+// Reads jpg, png, bmp, webp, tiff... (EXIF orientation applied), from its bytes read once, so a
+// pipe works too. Throws Error naming the file when it is missing, empty or not a picture (and
+// what it is instead, when FFmpeg knows: a video named .png).
 Picture load_picture(const std::string& path);
 
 // Writes the picture in the format of the path's extension, atomically: to a temporary name

@@ -117,6 +117,10 @@ class VideoWriter {
   const std::vector<std::string>& notes() const;
 
  private:
+  friend void probe_video_output(const std::string&, const VideoReader&, const EncodeSettings&, AudioMode);
+  // `dry`: everything up to the header, written into memory (probe_video_output()).
+  VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio,
+              const std::string& dreamed_sound, bool dry);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -138,8 +142,23 @@ struct EncodedVideo {
 // Throws Error for a file that is missing, unreadable or without a video stream.
 EncodedVideo probe_encoded_video(const std::string& path);
 
-// Checks before any work that `path`'s extension names a container FFmpeg can write and that
-// the codec exists. Throws UsageError.
+// Checks before any work that `path`'s extension names a video container FFmpeg can write, that
+// the codec exists and the container takes it, and the CRF and preset. Throws UsageError.
 void check_video_output(const std::string& path, const EncodeSettings& settings);
+
+// Everything VideoWriter would refuse, found before any work: a dry run that opens the encoder
+// with the source's real frame size, the audio encoders with the real channels and rate (the
+// source's track standing in for a dreamed one), and has the muxer write the header, into
+// memory. Throws UsageError naming what the container or an encoder refuses.
+void probe_video_output(const std::string& path, const VideoReader& source, const EncodeSettings& settings,
+                        AudioMode audio);
+
+// What FFmpeg finds in a file, for messages: "a video (QuickTime / MOV: h264 with aac sound)",
+// "a sound file (...)"; empty when FFmpeg does not read it, or sees only a picture in it.
+std::string describe_media(const std::string& path);
+
+// Throws UsageError when `path` is not a regular file (a pipe, a device): a video is opened more
+// than once (to plan, to dream, to copy its sound), and a pipe's second open waits forever.
+void check_video_input(const std::string& path);
 
 }  // namespace avdream

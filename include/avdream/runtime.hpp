@@ -10,9 +10,10 @@ namespace avdream {
 // LibTorch was built without it or sees no GPU.
 torch::Device parse_device(const std::string& name);
 
-// The engine's settings (LibTorch only): the intra-op thread count (0 = every core), denormals
-// flushed (gradients of a dream reach tiny values that would otherwise run on the slow path) and
-// freed tensor memory kept in the process for reuse (see runtime.cpp).
+// The engine's settings (LibTorch only): the intra-op thread count (0 = every core; UsageError
+// below 0 or above 4 per core), denormals flushed (gradients of a dream reach tiny values that
+// would otherwise run on the slow path) and freed tensor memory kept in the process for reuse
+// (see runtime.cpp).
 void configure_compute(int threads);
 
 // configure_compute() plus OpenCV's thread count and log level: what a program that also

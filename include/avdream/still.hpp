@@ -40,6 +40,7 @@ struct StillReport {
   std::vector<std::string> term_names;             // each term of the objective
   std::vector<double> terms_before, terms_after;   // and its score, input and output
   double seconds = 0.0;
+  std::vector<std::string> warnings;  // damaged input (a JPEG cut short), one line each
 };
 
 // Dreams the picture at `input` into `output` (format from its extension, same size).

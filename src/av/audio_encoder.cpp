@@ -2,10 +2,21 @@
 
 #include <avdream/error.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 namespace avdream::av {
+namespace {
+
+// The most channels `encoder` lists a layout for; 0 when it lists none (takes any).
+int most_channels(const AVCodec* encoder) {
+  int most = 0;
+  for (const AVChannelLayout* l = encoder->ch_layouts; l && l->nb_channels > 0; ++l) most = std::max(most, l->nb_channels);
+  return most;
+}
+
+}  // namespace
 
 const AVCodec* audio_encoder_for(const AVOutputFormat* fmt) {
   const std::string name = fmt->name;
@@ -18,6 +29,7 @@ const AVCodec* audio_encoder_for(const AVOutputFormat* fmt) {
 
 AudioEncoder::AudioEncoder(AVFormatContext* out, const AVCodec* encoder, const AVChannelLayout& layout,
                            AVSampleFormat format, int rate) {
+  quiet_logs();
   enc_.reset(avcodec_alloc_context3(encoder));
   if (!enc_) throw Error("out of memory (audio encoder)");
   check(av_channel_layout_copy(&enc_->ch_layout, &layout), "audio channel layout");
@@ -32,7 +44,19 @@ AudioEncoder::AudioEncoder(AVFormatContext* out, const AVCodec* encoder, const A
   enc_->bit_rate = 64000 * std::min(enc_->ch_layout.nb_channels, 2) * 2;
   enc_->time_base = AVRational{1, enc_->sample_rate};
   if (out->oformat->flags & AVFMT_GLOBALHEADER) enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-  check(avcodec_open2(enc_.get(), encoder, nullptr), std::string("opening the ") + encoder->name + " encoder");
+  const int channels = layout.nb_channels;
+  AVDictionary* options = nullptr;
+  // Opus defines channel mappings up to 8 channels; beyond, family 255 codes them as discrete.
+  if (std::string(encoder->name) == "libopus" && channels > 8) av_dict_set(&options, "mapping_family", "255", 0);
+  const int opened = avcodec_open2(enc_.get(), encoder, &options);
+  av_dict_free(&options);
+  if (opened < 0 && most_channels(encoder) > 0 && channels > most_channels(encoder))
+    throw UsageError(std::string("the ") + encoder->name + " encoder takes at most " +
+                     std::to_string(most_channels(encoder)) + " channels; the sound has " + std::to_string(channels) +
+                     " (.opus, .flac, .wav, .mkv and .webm take more)");
+  if (opened < 0)
+    throw UsageError(std::string("the ") + encoder->name + " encoder does not take " + std::to_string(channels) +
+                     "-channel sound at " + std::to_string(rate) + " Hz (" + error_text(opened) + ")");
 
   stream_ = avformat_new_stream(out, nullptr);
   if (!stream_) throw Error("out of memory (audio stream)");

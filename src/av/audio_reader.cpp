@@ -83,7 +83,7 @@ AudioReader::AudioReader(const std::string& path, double start, double duration)
     d.info = {path, "libsndfile", sf.samplerate, sf.channels, start, 0.0};
     const double total = double(sf.frames) / sf.samplerate;
     d.info.duration = std::max(0.0, duration >= 0 ? std::min(duration, total - start) : total - start);
-    d.left = duration >= 0 ? std::llround(duration * sf.samplerate) : INT64_MAX;
+    d.left = duration >= 0 && duration * sf.samplerate < 1e18 ? std::llround(duration * sf.samplerate) : INT64_MAX;
     if (start > 0 && sf_seek(d.snd.get(), std::llround(start * sf.samplerate), SEEK_SET) < 0) d.left = 0;
     return;
   }
@@ -91,6 +91,7 @@ AudioReader::AudioReader(const std::string& path, double start, double duration)
   d.src = av::open_best_stream(path, AVMEDIA_TYPE_AUDIO, 1);
   auto& dec = d.src.decoder;
   if (dec->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) av_channel_layout_default(&dec->ch_layout, dec->ch_layout.nb_channels);
+  if (const auto cut = av::cut_short(d.src.fmt.get(), path); !cut.empty()) d.warnings.push_back(cut);
   d.info.path = path;
   d.info.codec = dec->codec->name;
   d.info.sample_rate = dec->sample_rate;
@@ -102,7 +103,7 @@ AudioReader::AudioReader(const std::string& path, double start, double duration)
                                                                 : 0.0;
   d.info.start = start;
   d.info.duration = std::max(0.0, duration >= 0 ? (total > 0 ? std::min(duration, total - start) : duration) : total - start);
-  if (duration >= 0) d.left = std::llround(duration * d.info.sample_rate);
+  if (duration >= 0 && duration * d.info.sample_rate < 1e18) d.left = std::llround(duration * d.info.sample_rate);
   if (start > 0) {
     const int64_t origin = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
     av_seek_frame(d.src.fmt.get(), st->index, origin + std::llround(start / av_q2d(st->time_base)), AVSEEK_FLAG_BACKWARD);

@@ -73,6 +73,13 @@ struct AudioWriter::Impl {
     encoder.reset();
     out.reset();
   }
+  // Here and not in ~AudioWriter: a constructor that throws after creating the file (a header
+  // the muxer refuses) destroys the Impl, never the AudioWriter.
+  ~Impl() {
+    if (finished) return;
+    close();
+    discard_partial(temp);
+  }
 };
 
 AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels) : impl_(std::make_unique<Impl>()) {
@@ -89,7 +96,6 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
     info.format = format;
     d.snd = sf_open(d.temp.c_str(), SFM_WRITE, &info);
     if (!d.snd) {
-      discard_partial(d.temp);
       throw Error("cannot write '" + path + "': " + sf_strerror(nullptr));
     }
     return;
@@ -105,12 +111,7 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
   av::check(avformat_write_header(d.out.get(), nullptr), "writing the header of '" + path + "'");
 }
 
-AudioWriter::~AudioWriter() {
-  if (impl_ && !impl_->finished) {
-    impl_->close();
-    discard_partial(impl_->temp);
-  }
-}
+AudioWriter::~AudioWriter() = default;
 AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
 AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
 int64_t AudioWriter::limited_samples() const { return impl_->limited; }

@@ -2,6 +2,7 @@
 
 #include <avdream/error.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace avdream::av {
@@ -29,11 +30,13 @@ int check(int code, const std::string& what) {
   return code;
 }
 
-InputFormatPtr open_input(const std::string& path) {
-  // FFmpeg's own chatter (x264's statistics, probing notes) stays off the user's terminal;
-  // what matters reaches the user as an Error or a warning from the library.
+void quiet_logs() {
   static const bool quiet = (av_log_set_level(AV_LOG_FATAL), true);
   (void)quiet;
+}
+
+InputFormatPtr open_input(const std::string& path) {
+  quiet_logs();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error("input '" + path + "' not found");
   if (std::filesystem::is_directory(path, ec)) throw Error("input '" + path + "' is a folder");
@@ -45,6 +48,20 @@ InputFormatPtr open_input(const std::string& path) {
   if (int r = avformat_find_stream_info(fmt.get(), nullptr); r < 0)
     throw Error("cannot read the streams of '" + path + "': " + error_text(r));
   return fmt;
+}
+
+std::string cut_short(const AVFormatContext* fmt, const std::string& path) {
+  if (!fmt->pb) return "";
+  const int64_t size = avio_size(fmt->pb);
+  int64_t reach = 0;  // the farthest byte the index points to
+  for (unsigned i = 0; i < fmt->nb_streams; ++i) {
+    const int n = avformat_index_get_entries_count(fmt->streams[i]);
+    if (const AVIndexEntry* e = n > 0 ? avformat_index_get_entry(fmt->streams[i], n - 1) : nullptr)
+      reach = std::max(reach, e->pos + e->size);
+  }
+  if (size <= 0 || reach <= size) return "";
+  return "'" + path + "' is cut short: it ends at byte " + std::to_string(size) + " of the " + std::to_string(reach) +
+         " its index holds (" + std::to_string(100 * size / reach) + "%)";
 }
 
 CodecContextPtr open_decoder(const AVStream* stream, int threads) {

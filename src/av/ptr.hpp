@@ -58,8 +58,17 @@ int check(int code, const std::string& what);
 // FFmpeg's text for an error code.
 std::string error_text(int code);
 
+// FFmpeg's own chatter (x264's statistics, probing notes, an encoder's complaint) stays off the
+// user's terminal; what matters reaches the user as an Error or a warning from the library.
+// Called by everything here that opens a file or a codec.
+void quiet_logs();
+
 // Opens a file for demuxing and reads its stream info; Error names the file and the problem.
 InputFormatPtr open_input(const std::string& path);
+
+// "'<path>' is cut short: ..." when the container's index points past the end of the file (an
+// mp4 truncated after its header: the demuxer then just ends, quietly); empty otherwise.
+std::string cut_short(const AVFormatContext* fmt, const std::string& path);
 
 // A decoder for one stream, opened.
 CodecContextPtr open_decoder(const AVStream* stream, int threads);

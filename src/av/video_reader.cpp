@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "ptr.hpp"
 
@@ -106,6 +107,7 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
     info.rotation = std::isnan(r) ? 0.0 : r;
   }
   info.has_audio = av_find_best_stream(d.fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0) >= 0;
+  if (const auto cut = av::cut_short(d.fmt.get(), path); !cut.empty()) d.warn(cut);
 
   if (start < 0) throw UsageError("--start must be 0 or more");
   if (total > 0 && start >= total) throw UsageError("--start " + std::to_string(start) + " is past the end of '" + path + "' (" + std::to_string(total) + " s)");
@@ -113,7 +115,9 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
   info.start = start;
   info.origin_pts = stream_start;
   d.start_pts = stream_start + std::llround(start / av_q2d(d.stream->time_base));
-  if (duration >= 0) d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
+  // A duration past any stream's end (1e30 s) reads to the end instead of overflowing the pts.
+  if (duration >= 0 && duration / av_q2d(d.stream->time_base) < 1e18)
+    d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
   if (start > 0) av_seek_frame(d.fmt.get(), d.stream->index, d.start_pts, AVSEEK_FLAG_BACKWARD);
   info.duration = std::max(0.0, (duration >= 0 ? std::min(duration, total - start) : total - start));
   info.frame_count = (start == 0 && duration < 0 && d.stream->nb_frames > 0) ? d.stream->nb_frames
@@ -171,6 +175,17 @@ std::optional<VideoFrame> VideoReader::next() {
   out.index = d.next_index++;
   av_frame_unref(d.frame.get());
   return out;
+}
+
+void check_video_input(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status) || std::filesystem::is_regular_file(status) || std::filesystem::is_directory(status))
+    return;  // missing files and folders get their own message from the reader
+  throw UsageError("input '" + path + "' is " +
+                   (std::filesystem::is_fifo(status) ? "a pipe" : "not a regular file") +
+                   ": a video is read more than once (to plan, to dream, to copy its sound); save it to a file "
+                   "first (a picture may come from a pipe named .jpg, .png...)");
 }
 
 std::vector<int64_t> scan_frame_times(const std::string& path, double start, double duration) {

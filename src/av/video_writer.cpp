@@ -71,12 +71,29 @@ std::string x264_params(const EncodeSettings& s) {
 }  // namespace
 
 void check_video_output(const std::string& path, const EncodeSettings& s) {
-  if (!av_guess_format(nullptr, path.c_str(), nullptr))
-    throw UsageError("cannot write videos of type '" + fs::path(path).extension().string() + "' ('" + path +
-                     "'); use .mp4, .mkv, .mov or .webm");
-  if (!avcodec_find_encoder_by_name(s.codec.c_str()))
+  const auto type = "'" + fs::path(path).extension().string() + "' ('" + path + "')";
+  const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
+  if (!fmt) throw UsageError("cannot write videos of type " + type + "; use .mp4, .mkv, .mov or .webm");
+  // Picture muxers (image2) write one file per frame, or fail at the second; sound containers
+  // (mp3, flac: a PNG cover) take one picture at most.
+  const auto still = {AV_CODEC_ID_NONE, AV_CODEC_ID_PNG, AV_CODEC_ID_MJPEG, AV_CODEC_ID_BMP, AV_CODEC_ID_TIFF,
+                      AV_CODEC_ID_GIF, AV_CODEC_ID_WEBP};
+  if ((fmt->flags & AVFMT_NOFILE) || std::find(still.begin(), still.end(), fmt->video_codec) != still.end())
+    throw UsageError("cannot write a video to " + type + ": that is a picture or sound type; use .mp4, .mkv, .mov or .webm");
+  const AVCodec* codec = avcodec_find_encoder_by_name(s.codec.c_str());
+  if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
     throw UsageError("unknown video codec '" + s.codec + "'; use libx264, libx265 or libvpx-vp9");
+  if (avformat_query_codec(fmt, codec->id, FF_COMPLIANCE_NORMAL) == 0)
+    throw UsageError(std::string(fmt->name) + " files do not take " + s.codec + " video " + type + "; " +
+                     (fmt->video_codec == AV_CODEC_ID_VP9 || fmt->video_codec == AV_CODEC_ID_VP8
+                          ? "use --codec libvpx-vp9"
+                          : "use another --codec, or .mkv"));
   if (s.crf < 0 || s.crf > 63) throw UsageError("--crf must be in [0, 63]");
+  static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                        "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  if (s.codec != "libvpx-vp9" && std::find(std::begin(presets), std::end(presets), s.preset) == std::end(presets))
+    throw UsageError("unknown --preset '" + s.preset + "'; use ultrafast, superfast, veryfast, faster, fast, medium, "
+                     "slow, slower, veryslow or placebo");
 }
 
 struct VideoWriter::Impl {
@@ -96,7 +113,16 @@ struct VideoWriter::Impl {
   double video_end = 1e300;  // source seconds just after the last frame written
   double fps = 25.0;
   bool finished = false;
+  bool dry = false;  // probe_video_output(): the header goes to memory, nothing to the disk
   std::vector<std::string> notes;
+
+  // Here and not in ~VideoWriter: a constructor that throws after creating the file (a header
+  // the muxer refuses) destroys the Impl, never the VideoWriter.
+  ~Impl() {
+    if (finished) return;
+    out.reset();  // closes the file first
+    discard_partial(temp);
+  }
 
   // The source's other streams, read from a demuxer of their own in step with the video.
   av::InputFormatPtr side;
@@ -262,7 +288,8 @@ struct VideoWriter::Impl {
     } else {
       add_side_streams(source_path, vindex, audio);
     }
-    av::check(avio_open(&out->pb, temp.c_str(), AVIO_FLAG_WRITE), "creating '" + target + "'");
+    if (dry) av::check(avio_open_dyn_buf(&out->pb), "memory for a header");
+    else av::check(avio_open(&out->pb, temp.c_str(), AVIO_FLAG_WRITE), "creating '" + target + "'");
     AVDictionary* opts = nullptr;
     const std::string fmt = out->oformat->name;
     // NUT is the farm's segment container: its times must stay exactly as written, or a segment
@@ -271,7 +298,13 @@ struct VideoWriter::Impl {
     if (fmt.find("mp4") != std::string::npos || fmt.find("mov") != std::string::npos) av_dict_set(&opts, "movflags", "+faststart", 0);
     const int r = avformat_write_header(out.get(), &opts);
     av_dict_free(&opts);
-    av::check(r, "writing the header of '" + target + "'");
+    if (dry) {
+      uint8_t* header = nullptr;
+      avio_close_dyn_buf(out->pb, &header);
+      av_free(header);
+      out->pb = nullptr;
+    }
+    av::check(r, dry ? "the " + fmt + " muxer refuses it" : "writing the header of '" + target + "'");
   }
 
   // One encoded video packet (in the video stream's time base) into the file, the side streams
@@ -325,9 +358,14 @@ struct VideoWriter::Impl {
 
 VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio,
                          const std::string& dreamed_sound)
+    : VideoWriter(path, source, s, audio, dreamed_sound, false) {}
+
+VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio,
+                         const std::string& dreamed_sound, bool dry)
     : impl_(std::make_unique<Impl>()) {
   check_video_output(path, s);
   auto& d = *impl_;
+  d.dry = dry;
   const auto& info = source.info();
   d.open(path, info);
   auto src = av::open_input(info.path);
@@ -360,7 +398,9 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   av::check(avcodec_parameters_from_context(d.video->codecpar, d.enc.get()), "video stream parameters");
   d.video->time_base = d.source_tb;
   d.video->avg_frame_rate = e.framerate;
-  d.finish_header(*src, info.path, vindex, audio, dreamed_sound);
+  // A dry run has no dreamed sound yet: the source's track stands in (same channels and rate).
+  d.finish_header(*src, info.path, vindex, audio, dry ? info.path : dreamed_sound);
+  if (dry) return;
 
   d.yuv->format = e.pix_fmt;
   d.yuv->width = e.width;
@@ -392,10 +432,21 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
   d.finish_header(*src, info.path, vindex, audio, dreamed_sound);
 }
 
-VideoWriter::~VideoWriter() {
-  if (!impl_->finished) {
-    impl_->out.reset();  // closes the file first
-    discard_partial(impl_->temp);
+VideoWriter::~VideoWriter() = default;
+
+void probe_video_output(const std::string& path, const VideoReader& source, const EncodeSettings& settings,
+                        AudioMode audio) {
+  // The video alone first, so that a container refusing the video says so, not its sound.
+  for (const AudioMode mode : {AudioMode::None, audio}) {
+    try {
+      const VideoWriter dry(path, source, settings, mode, {}, true);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw UsageError("cannot write " + settings.codec + " video" + (mode == AudioMode::None ? "" : " and its sound") +
+                       " to '" + path + "': " + e.what());
+    }
+    if (audio == AudioMode::None) break;
   }
 }
 

@@ -51,6 +51,9 @@ bool is_picture(const std::string& path) {
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   for (const char* e : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".exr", ".hdr"})
     if (ext == e) return true;
+  // Sniffing reads the start of the file: a pipe would lose it.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
   try {
     return cv::haveImageReader(path);
   } catch (const cv::Exception&) {
@@ -96,6 +99,7 @@ int list_layers(const Options& o) {
 
 int dream_picture(const Options& o) {
   const auto report = dream_still(o.input(), o.output, o.still_job(), dream_progress(show_progress(o.quiet)));
+  for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
   if (!o.quiet) {
     std::cout << "dreamed " << o.input() << " -> " << o.output << " (" << report.width << "x" << report.height << ", "
               << std::fixed << std::setprecision(1) << report.seconds << " s";
@@ -132,9 +136,32 @@ int dream_clip(const Options& o) {
   return 0;
 }
 
+// -o naming the input itself (another spelling, a link to it) would replace the source: only
+// when the user says so. --spectro checks each of its files the same way.
+void check_not_the_input(const Options& o) {
+  const bool writes = o.command == Command::Dream || (o.command == Command::Farm && o.farm.action == "plan");
+  std::error_code ec;
+  if (!writes || o.replace_input || !std::filesystem::equivalent(o.input(), o.output, ec)) return;
+  throw UsageError("-o '" + o.output + "' is the input itself: it would be replaced; write elsewhere, or add "
+                   "--replace-input to mean it");
+}
+
+// A word that names no file is more likely a mistyped command than a missing picture; checked
+// before the output's type, which a default output name derived from it would fail first.
+void check_input_exists(const Options& o) {
+  std::error_code ec;
+  if (o.command != Command::Dream || std::filesystem::exists(o.input(), ec)) return;
+  const std::filesystem::path in(o.input());
+  if (!in.has_extension() && !in.has_parent_path())
+    throw UsageError("'" + o.input() + "' is neither a file nor a command (models, layers, farm; see avdream --help)");
+  throw Error("input '" + o.input() + "' not found");
+}
+
 int run(const Options& o) {
-  configure_runtime(farm_threads(o));
   install_stop_handlers();
+  configure_runtime(farm_threads(o));
+  check_input_exists(o);
+  check_not_the_input(o);
   switch (o.command) {
     case Command::ListModels: return list_models();
     case Command::ListLayers: return list_layers(o);

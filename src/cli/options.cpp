@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -30,6 +31,19 @@ Theme theme_named(const std::string& name) {
   // The birds model dreams birds with its default layers; every class in it is a bird.
   if (name == "bird") return {"inat_birds_mobilenet_v2", {}, {"Bird", "Bird vocalization, bird call, bird song"}};
   return {};
+}
+
+// The first option (of the app or a subcommand it ran) given an empty value, which CLI11 would
+// read as 0 or as "not given": --max-size "" is a mistake (an unset variable), not a request.
+const CLI::Option* given_empty(const CLI::App& app) {
+  for (const auto* opt : app.get_options()) {
+    if (opt->get_type_size() == 0) continue;  // a flag
+    for (const auto& value : opt->results())
+      if (value.empty()) return opt;
+  }
+  for (const auto* sub : app.get_subcommands())
+    if (const auto* opt = given_empty(*sub)) return opt;
+  return nullptr;
 }
 
 }  // namespace
@@ -174,8 +188,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_flag("--no-flow", [&v](int64_t) { v.params.flow = false; }, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", v.params.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->capture_default_str()->group(video_group);
-  app.add_option("--start", v.start, "Dream the section starting here (seconds)")->group(video_group);
-  app.add_option("--duration", v.duration, "Length of the section (seconds)")->group(video_group);
+  auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds)")->group(video_group);
+  auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds)")->group(video_group);
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9")->capture_default_str()->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
   app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
@@ -184,6 +198,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                  "the source's sound) or none")
       ->check(CLI::IsMember({"dream", "keep", "none"}))->group(video_group);
   app.add_option("--preview", v.preview, "Write a contact sheet PNG of source/dream pairs")->group(video_group);
+  app.add_flag("--replace-input", o.replace_input,
+               "Allow -o to name the input itself: it is replaced once the dream is complete");
 
   const std::string audio_group = "Sound";
   auto& a = o.sound;
@@ -245,7 +261,13 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     std::cerr << "avdream: " << message << " (see avdream --help)\n";
     return 2;
   };
+  if (const auto* empty = given_empty(app))
+    return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
   if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
+  // The library reads a negative duration as "to the end"; on the command line it is a mistake.
+  if (start->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
+  if (duration->count() && !(std::isfinite(v.duration) && v.duration > 0))
+    return usage("--duration must be a number of seconds, more than 0");
   for (auto* action : farm->get_subcommands()) {
     o.command = Command::Farm;
     f.action = action->get_name();

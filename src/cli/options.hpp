@@ -42,6 +42,7 @@ struct Options {
   int threads = 0;  // 0: every core
   bool quiet = false;
   bool verbose = false;
+  bool replace_input = false;  // -o may name the input itself
 
   const std::string& input() const { return inputs.front(); }
   StillJob still_job() const;

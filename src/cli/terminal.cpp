@@ -1,19 +1,49 @@
 #include "terminal.hpp"
 
+#include <avdream/partial_file.hpp>
+
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <thread>
 #include <unistd.h>
 
 namespace avdream::cli {
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int) { g_stop = true; }
+int g_wake[2] = {-1, -1};  // the handler writes the signal number; the watchdog reads it
+
+extern "C" void request_stop(int signal) {
+  g_stop = true;
+  const unsigned char s = static_cast<unsigned char>(signal);
+  [[maybe_unused]] const auto n = ::write(g_wake[1], &s, 1);  // async-signal-safe
+}
+
+// Work that is stuck in a call that never returns (an open() on a FIFO nobody writes, a hung
+// network file system) never reaches its next stop check: after a grace period the watchdog
+// removes the partial files itself and ends the process.
+constexpr auto kGrace = std::chrono::seconds(3);
+
+void watchdog() {
+  unsigned char s = 0;
+  while (::read(g_wake[0], &s, 1) != 1) {
+  }
+  std::this_thread::sleep_for(kGrace);
+  discard_all_partials();
+  static const char message[] = "avdream: stopped; no output written\n";
+  [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  ::_exit(128 + s);
+}
 }  // namespace
 
 void install_stop_handlers() {
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
+  if (::pipe(g_wake) != 0) return;  // no watchdog: the flag alone still stops cooperative work
+  std::thread(watchdog).detach();
+  struct sigaction action {};
+  action.sa_handler = request_stop;
+  sigemptyset(&action.sa_mask);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(signal, &action, nullptr);
 }
 
 bool stop_requested() { return g_stop; }

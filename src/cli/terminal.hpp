@@ -4,8 +4,10 @@
 
 namespace avdream::cli {
 
-// Ctrl-C and kill (SIGINT, SIGTERM) ask the work to stop at the next step; the library then
-// removes its temporary output, so nothing that looks complete is left behind.
+// Ctrl-C, kill, a closed terminal and Ctrl-\ (SIGINT, SIGTERM, SIGHUP, SIGQUIT) ask the work to
+// stop at the next step; the library then removes its temporary output, so nothing that looks
+// complete is left behind. Work blocked where it never checks (reading a FIFO nobody writes) is
+// ended a few seconds later, its partial files removed, with exit status 128 + the signal.
 void install_stop_handlers();
 bool stop_requested();
 
