@@ -71,9 +71,15 @@ std::string x264_params(const EncodeSettings& s) {
 }  // namespace
 
 void check_video_output(const std::string& path, const EncodeSettings& s) {
-  if (!av_guess_format(nullptr, path.c_str(), nullptr))
+  const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
+  if (!fmt)
     throw UsageError("cannot write videos of type '" + fs::path(path).extension().string() + "' ('" + path +
                      "'); use .mp4, .mkv, .mov or .webm");
+  // AVI counts frames instead of storing their times: the source's time base became its frame
+  // rate (600 fps for a 25 fps clip, padded with empty frames), and B-frames lose their order.
+  if (std::string(fmt->name) == "avi")
+    throw UsageError("cannot write AVI ('" + path + "'): it stores no frame times, so the frame rate and the order of "
+                     "the frames would come out wrong; use .mkv (or .mp4, .mov, .webm)");
   if (!avcodec_find_encoder_by_name(s.codec.c_str()))
     throw UsageError("unknown video codec '" + s.codec + "'; use libx264, libx265 or libvpx-vp9");
   if (s.crf < 0 || s.crf > 63) throw UsageError("--crf must be in [0, 63]");
