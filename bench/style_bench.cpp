@@ -8,6 +8,7 @@
 //
 //   build/bench/style_bench [--seconds S] [--sheet layers.png] [--photo NAME]... [--no-flicker]
 //
+// STYLE_BENCH_KEEP=DIR keeps the styled pictures in DIR.
 // --sheet only writes a labelled picture of one photo styled with different style and content
 // layers (the pictures behind the default layers), and skips the measurements.
 #include <avdream/avdream.hpp>
