@@ -1,12 +1,14 @@
 // Style transfer benchmarks, side by side in one run (the style is Munch's "The Scream"):
-//   losses:  the style loss (the style terms' sum, unweighted) and the content loss of each
-//            shared photo before and after, for the default and the thin style;
+//   losses:  the style loss (the style terms' sum, unweighted) of each shared photo before and
+//            after, for the default and the thin style, and the content distance of the result
+//            at each default content layer (1/8 and 1/16: whether the subject survived);
 //   speed:   seconds per still at 512 px, styled versus dreamed at the same size;
 //   flicker: E_warp of styled clips with the temporal term, without it, and with --no-flow,
 //            over the source's.
 //
-//   build/bench/style_bench [--seconds S] [--sheet layers.png]
+//   build/bench/style_bench [--seconds S] [--sheet layers.png] [--photo NAME]... [--no-flicker]
 //
+// STYLE_BENCH_KEEP=DIR keeps the styled pictures in DIR.
 // --sheet only writes a labelled picture of one photo styled with different style and content
 // layers (the pictures behind the default layers), and skips the measurements.
 #include <avdream/avdream.hpp>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -26,17 +29,28 @@ namespace {
 const fs::path kShared = AVDREAM_SHARED_DIR;
 const std::string kScream = (kShared / "samples" / "images" / "scream.jpg").string();
 
-struct Losses {
-  double style = 0, content = 0;
-};
+// The report's style terms, summed and divided by their weight.
+double style_loss(const StillReport& r, const std::vector<double>& scores, const StyleSettings& s) {
+  double loss = 0;
+  for (std::size_t i = 0; i < r.term_names.size(); ++i)
+    if (r.term_names[i].rfind("style@", 0) == 0) loss -= scores[i] / s.style_weight;
+  return loss;
+}
 
-// The report's terms, summed by kind and divided by their weights.
-Losses losses(const StillReport& r, const std::vector<double>& scores, const StyleSettings& s) {
-  Losses out;
-  for (std::size_t i = 0; i < r.term_names.size(); ++i) {
-    if (r.term_names[i].rfind("style@", 0) == 0) out.style -= scores[i] / s.style_weight;
-    if (r.term_names[i].rfind("content@", 0) == 0) out.content -= scores[i] / s.content_weight;
-  }
+// ||F(styled) - F(photo)||^2 / ||F(photo)||^2 at each layer, both seen at 512 px: measured on
+// the pictures, whatever terms the style ran with.
+std::vector<double> content_distances(const Model& model, const std::string& photo, const std::string& styled,
+                                      const std::vector<std::string>& layers) {
+  torch::NoGradGuard no_grad;
+  auto at_512 = [&](const std::string& path) {
+    const auto rgb = load_picture(path).rgb;
+    const auto [h, w] = working_size(rgb.size(1), rgb.size(2), 512);
+    return model.forward(resize(rgb, h, w).unsqueeze(0), layers);
+  };
+  const auto a = at_512(styled), b = at_512(photo);
+  std::vector<double> out;
+  for (const auto& l : layers)
+    out.push_back(((a.at(l) - b.at(l)).pow(2).sum() / b.at(l).pow(2).sum()).item<double>());
   return out;
 }
 
@@ -87,10 +101,16 @@ void write_layer_sheet(const std::string& path, const fs::path& tmp) {
 int main(int argc, char** argv) {
   double seconds = 2.0;  // of each clip for the flicker measure
   std::string sheet;
-  for (int i = 1; i + 1 < argc; ++i) {
+  std::vector<std::string> photos;
+  bool flicker = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--no-flicker")) flicker = false;
+    if (i + 1 == argc) break;
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--sheet")) sheet = argv[i + 1];
+    if (!std::strcmp(argv[i], "--photo")) photos.push_back(argv[i + 1]);
   }
+  if (photos.empty()) photos = {"dog.jpg", "grace_hopper.png", "cat.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
   configure_runtime(0);
   const fs::path tmp = fs::temp_directory_path() / ("avdream-style-bench-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
@@ -100,11 +120,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  const Model model = Model::load(resolve_model("imagenet_mobilenet_v2"));
+  std::vector<std::string> content_layers;
+  for (const auto& l : default_content_layers(model)) content_layers.push_back(l.layer);
   std::printf("losses: each photo styled after scream.jpg at 512 px (style loss: relative Gram error summed over "
-              "the style layers; content loss: relative error at the content layer)\n");
-  std::printf("%-18s %-8s %10s %10s %8s %10s %9s %9s\n", "photo", "preset", "style", "-> after", "ratio",
-              "content", "s/still", "s/dream");
-  for (const char* photo : {"dog.jpg", "grace_hopper.png", "cat.png", "owl.jpg", "parrot.jpg", "eagle.jpg"}) {
+              "the style layers; content: relative error of the result at each default content layer)\n");
+  std::printf("%-18s %-8s %10s %10s %8s", "photo", "preset", "style", "-> after", "ratio");
+  for (const auto& l : content_layers) std::printf(" %10s", ("c@" + l).c_str());
+  std::printf(" %9s %9s\n", "s/still", "s/dream");
+  for (const auto& photo : photos) {
     const auto in = (kShared / "samples" / "images" / photo).string();
     // The same picture dreamed (default layers) at the same size, for the speed ratio.
     StillJob dream_job;
@@ -117,11 +141,18 @@ int main(int argc, char** argv) {
       job.params = thin ? thin_style_params() : style_dream_params();
       const auto out = (tmp / (std::string(thin ? "thin_" : "full_") + photo + ".png")).string();
       const auto r = dream_still(in, out, job);
-      const auto before = losses(r, r.terms_before, job.targets.style), after = losses(r, r.terms_after, job.targets.style);
-      std::printf("%-18s %-8s %10.3f %10.3f %8.2f %10.3f %9.2f %9.2f\n", photo, thin ? "thin" : "default",
-                  before.style, after.style, after.style / before.style, after.content, r.seconds, dream_seconds);
+      const double before = style_loss(r, r.terms_before, job.targets.style),
+                   after = style_loss(r, r.terms_after, job.targets.style);
+      std::printf("%-18s %-8s %10.3f %10.3f %8.2f", photo.c_str(), thin ? "thin" : "default", before, after, after / before);
+      for (const double d : content_distances(model, in, out, content_layers)) std::printf(" %10.3f", d);
+      std::printf(" %9.2f %9.2f\n", r.seconds, dream_seconds);
       std::fflush(stdout);
+      if (const char* keep = std::getenv("STYLE_BENCH_KEEP")) fs::copy_file(out, fs::path(keep) / fs::path(out).filename(), fs::copy_options::overwrite_existing);
     }
+  }
+  if (!flicker) {
+    fs::remove_all(tmp);
+    return 0;
   }
 
   std::printf("\nflicker: E_warp over the first %.1f s of each clip styled at 256 px\n", seconds);

@@ -54,15 +54,22 @@ std::string describe(const FarmChunk& c) {
   return "chunk " + std::to_string(c.index) + " (frames " + std::to_string(c.begin) + "-" + std::to_string(c.end - 1) + ")";
 }
 
-// Temporary segments of a chunk (".chunk_0003.partial-<pid>.nut"): a run in progress, or one
-// that was killed.
-std::vector<fs::path> partial_segments(const std::string& dir, int index) {
+// Temporary segments of a chunk (".chunk_0003.partial-<pid>-<host>-<n>.nut") written by runs
+// still going: those of killed runs on this machine are left out (and removed by the next run).
+std::vector<fs::path> partial_segments(const std::string& dir, int index, bool abandoned = false) {
   std::vector<fs::path> found;
   const auto stem = "." + fs::path(segment_path(dir, index)).stem().string() + ".partial-";
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(fs::path(dir) / "segments", ec))
-    if (e.path().filename().string().rfind(stem, 0) == 0) found.push_back(e.path());
+    if (e.path().filename().string().rfind(stem, 0) == 0 && partial_abandoned(e.path().string()) == abandoned)
+      found.push_back(e.path());
   return found;
+}
+
+// The input is still the file the job was planned on (each chunk and the assembly check it).
+void check_input(const FarmManifest& m) {
+  if (!fs::exists(m.input) || fs::file_size(m.input) != m.input_size || file_checksum(m.input) != m.input_checksum)
+    throw Error("'" + m.input + "' is not the file the job was planned on (missing, or its size or checksum changed)");
 }
 
 const FarmChunk& chunk_at(const FarmManifest& m, int index) {
@@ -71,18 +78,37 @@ const FarmChunk& chunk_at(const FarmManifest& m, int index) {
   return m.chunks[index];
 }
 
-// A chunk counts as done when its record is there and says it wrote all its frames (the record
-// is written only after the segment has been renamed into place).
-bool chunk_done(const std::string& dir, const FarmChunk& c, json* record = nullptr) {
-  if (!fs::exists(segment_path(dir, c.index)) || !fs::exists(record_path(dir, c.index))) return false;
+// What keeps a chunk from counting as done: "" when its segment is there with its record, and
+// the segment is still the file the record describes (frames, size, checksum; the record is
+// written only after the segment has been renamed into place). `finished` says the record is
+// there (a run ended), so the problem is the segment's.
+std::string segment_problem(const std::string& dir, const FarmChunk& c, json* record = nullptr, bool* finished = nullptr) {
+  const auto segment = segment_path(dir, c.index);
+  if (finished) *finished = false;
+  if (!fs::exists(segment)) return "segment missing";
+  if (!fs::exists(record_path(dir, c.index))) return "segment without the record of its run";
+  json r;
   try {
-    const auto r = json::parse(read_text_file(record_path(dir, c.index)));
-    if (record) *record = r;
-    return r.value("frames", int64_t{-1}) == c.end - c.begin;
+    r = json::parse(read_text_file(record_path(dir, c.index)));
   } catch (const std::exception&) {
-    return false;
+    return "the record of its run is damaged";
   }
+  if (record) *record = r;
+  if (finished) *finished = true;
+  if (r.value("frames", int64_t{-1}) != c.end - c.begin)
+    return "its run wrote " + std::to_string(r.value("frames", int64_t{-1})) + " frames";
+  const auto size = fs::file_size(segment);
+  const auto want_size = r.value("size", uint64_t{0});
+  if (size != want_size)
+    return "segment changed since its run wrote it (" + std::to_string(size) + " bytes, the record says " +
+           std::to_string(want_size) + ")";
+  const auto checksum = file_checksum(segment), want_checksum = r.value("checksum", std::string("none"));
+  if (checksum != want_checksum)
+    return "segment changed since its run wrote it (checksum " + checksum + ", the record says " + want_checksum + ")";
+  return "";
 }
+
+bool chunk_done(const std::string& dir, const FarmChunk& c) { return segment_problem(dir, c).empty(); }
 
 }  // namespace
 
@@ -159,22 +185,32 @@ ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressF
     report.skipped = true;
     return report;
   }
+  std::error_code ec;
+  // Rendered again: not done until this run has finished (a failure must not leave it "done").
+  if (force) fs::remove(record_path(dir, index), ec);
   try {
-    if (!fs::exists(m.input) || fs::file_size(m.input) != m.input_size || file_checksum(m.input) != m.input_checksum)
-      throw Error("'" + m.input + "' is not the file the job was planned on (missing, or its size or checksum changed)");
+    check_input(m);
     VideoJob job = m.job;
     job.span = FrameSpan{report.chunk.begin, report.chunk.end, m.settings.warmup, true};
     const auto started = std::chrono::system_clock::now();
-    report.video = dream_video(m.input, segment_path(dir, index), job, progress);
+    const auto segment = segment_path(dir, index);
+    report.video = dream_video(m.input, segment, job, progress);
     if (report.video.frames != report.chunk.end - report.chunk.begin)
       throw Error(describe(report.chunk) + " decoded " + std::to_string(report.video.frames) + " frames");
     const json record = {{"frames", report.video.frames},
+                         {"size", fs::file_size(segment)},
+                         {"checksum", file_checksum(segment)},
                          {"extra_frames", report.video.extra_frames},
                          {"seconds", report.video.seconds},
                          {"host", host_name()},
                          {"started", std::chrono::system_clock::to_time_t(started)}};
     write_text_file(record_path(dir, index), record.dump(2) + "\n");
   } catch (const std::exception& e) {
+    // Another run of the same chunk (a resubmission) finished it meanwhile: the chunk is done.
+    if (chunk_done(dir, report.chunk)) {
+      report.skipped = report.finished_elsewhere = true;
+      return report;
+    }
     const std::string what = e.what();
     try {
       write_text_file(failed_path(dir, index), what.substr(0, what.find('\n')) + "\n");
@@ -183,22 +219,26 @@ ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressF
     }
     throw;
   }
-  std::error_code ec;
   fs::remove(failed_path(dir, index), ec);
-  for (const auto& stale : partial_segments(dir, index)) fs::remove(stale, ec);  // runs that were killed
+  for (const auto& stale : partial_segments(dir, index, true)) fs::remove(stale, ec);  // runs that were killed
   return report;
 }
 
 AssembleReport assemble_farm(const std::string& dir) {
   const auto started = std::chrono::steady_clock::now();
   const auto m = read_manifest(dir);
+  try {
+    check_input(m);
+  } catch (const Error& e) {
+    throw Error(std::string("cannot assemble: ") + e.what());
+  }
   // Every segment is checked before anything is written.
   std::vector<std::string> problems;
   std::string parameters;
   for (const auto& c : m.chunks) {
     const auto path = segment_path(dir, c.index);
-    if (!fs::exists(path)) {
-      problems.push_back(describe(c) + ": segment missing");
+    if (const auto problem = segment_problem(dir, c); !problem.empty()) {
+      problems.push_back(describe(c) + ": " + problem);
       continue;
     }
     try {
@@ -263,14 +303,21 @@ std::vector<ChunkStatus> farm_status(const std::string& dir) {
     ChunkStatus s;
     s.chunk = c;
     json record;
-    if (chunk_done(dir, c, &record)) {
+    bool finished = false;
+    const auto problem = segment_problem(dir, c, &record, &finished);
+    const auto running = partial_segments(dir, c.index);
+    if (problem.empty()) {
       s.state = ChunkState::Done;
       char text[96];
       std::snprintf(text, sizeof text, "%.0f s on %s", record.value("seconds", 0.0), record.value("host", std::string("?")).c_str());
       s.detail = text;
-    } else if (!partial_segments(dir, c.index).empty()) {
+    } else if (!running.empty()) {
       s.state = ChunkState::Running;
-      s.detail = "a segment is being written (or its run was killed)";
+      s.detail = "a segment is being written (if its run was killed on another machine, remove " +
+                 running.front().string() + ")";
+    } else if (finished) {  // its run ended, and the segment is not what it wrote
+      s.state = ChunkState::Failed;
+      s.detail = problem;
     } else if (fs::exists(failed_path(dir, c.index))) {
       s.state = ChunkState::Failed;
       s.detail = read_text_file(failed_path(dir, c.index));

@@ -60,9 +60,12 @@ void write_slurm_scripts(const std::string& dir, const FarmManifest& m) {
 SubmittedJobs submit_farm(const std::string& dir) {
   const auto abs = fs::absolute(dir).lexically_normal().string();
   std::string todo;
-  for (const auto& s : farm_status(abs))
-    if (s.state != ChunkState::Done) todo += (todo.empty() ? "" : ",") + std::to_string(s.chunk.index);
   SubmittedJobs jobs;
+  for (const auto& s : farm_status(abs)) {
+    if (s.state == ChunkState::Running) jobs.running.push_back(s.chunk.index);
+    if (s.state == ChunkState::Missing || s.state == ChunkState::Failed)
+      todo += (todo.empty() ? "" : ",") + std::to_string(s.chunk.index);
+  }
   // --parsable prints "<id>" or "<id>;<cluster>".
   auto id = [](const std::string& out) { return out.substr(0, out.find(';')); };
   if (!todo.empty())

@@ -1,6 +1,7 @@
 #include <avdream/error.hpp>
 #include <avdream/partial_file.hpp>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -57,7 +58,7 @@ void remove_stale_partials(const fs::path& folder) noexcept {
 }  // namespace
 
 bool is_stale_partial(const std::string& name) {
-  // ".<stem>.partial-<pid>-<host><ext>"
+  // ".<stem>.partial-<pid>-<host>-<n><ext>" (older runs: no "-<n>")
   const auto at = name.rfind(kMark);
   if (name.empty() || name[0] != '.' || at == std::string::npos) return false;
   std::size_t i = at + std::string(kMark).size(), digits = 0;
@@ -65,15 +66,25 @@ bool is_stale_partial(const std::string& name) {
   for (; i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && digits < 10; ++i, ++digits)
     pid = pid * 10 + (name[i] - '0');
   if (digits == 0 || i >= name.size() || name[i] != '-') return false;
-  const auto host = name.substr(i + 1, name.find('.', i + 1) - (i + 1));
+  auto host = name.substr(i + 1, name.find('.', i + 1) - (i + 1));
+  if (const auto dash = host.rfind('-'); dash != std::string::npos && dash + 1 < host.size() &&
+                                         host.find_first_not_of("0123456789", dash + 1) == std::string::npos)
+    host.resize(dash);  // the per-process counter
   return host == host_tag() && process_gone(pid);
 }
 
+bool partial_abandoned(const std::string& partial) {
+  return is_stale_partial(fs::path(partial).filename().string());
+}
+
 std::string partial_path(const std::string& target) {
+  // Host and process id: nodes of a farm share folders and have processes with the same ids;
+  // the counter keeps two writers of one process (threads) apart.
+  static std::atomic<unsigned> counter{0};
   const fs::path t(target);
   remove_stale_partials(t.parent_path());
   const auto partial = (t.parent_path() / ("." + t.stem().string() + kMark + std::to_string(::getpid()) + "-" +
-                                           host_tag() + t.extension().string()))
+                                           host_tag() + "-" + std::to_string(counter++) + t.extension().string()))
                            .string();
   auto& r = registry();
   const std::lock_guard<std::mutex> lock(r.mutex);

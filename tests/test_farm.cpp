@@ -1,12 +1,15 @@
 // The render farm: plan, chunks, assembly and status in process, the CLI, and a real
 // single-node Slurm running the job array (skipped only when not root).
 #include <avdream/avdream.hpp>
+#include <avdream/partial_file.hpp>
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -187,6 +190,130 @@ TEST(Farm, AssemblyNamesMissingOrDamagedChunksAndWritesNothing) {
   EXPECT_FALSE(fs::exists(out));
   for (const auto& e : fs::directory_iterator(dir.path()))
     EXPECT_EQ(e.path().filename().string().find(".out"), std::string::npos) << "left behind: " << e.path();
+}
+
+// A swapped input would get the other clip's sound muxed on; a segment cut short by a few
+// bytes or scrambled in the middle still probes with all its frames. The record's size and
+// checksum catch both, at assembly and in the status.
+TEST(Farm, AssemblyChecksTheInputAndEverySegmentAgainstItsRecord) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  const auto out = (dir / "out.mp4").string();
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, out, quick_job(), settings(2, 0), job_dir);
+  render_chunk(job_dir, 0);
+  render_chunk(job_dir, 1);
+  auto refused = [&](const std::string& expected) {
+    try {
+      assemble_farm(job_dir);
+      ADD_FAILURE() << "assembled; expected: " << expected;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(out));
+  };
+  const auto original = bytes_of(in);
+  fs::copy_file(panning_clip(dir, "other.mp4", false), in, fs::copy_options::overwrite_existing);
+  refused("is not the file the job was planned on");
+  std::ofstream(in, std::ios::binary | std::ios::trunc) << original;
+
+  const auto segment = segment_path(job_dir, 1);
+  const auto whole = bytes_of(segment);
+  fs::resize_file(segment, whole.size() - 200);
+  refused("chunk 1 (frames 15-29): segment changed since its run wrote it");
+  EXPECT_EQ(farm_status(job_dir)[1].state, ChunkState::Failed);
+  std::string scrambled = whole;
+  for (size_t i = scrambled.size() / 2; i < scrambled.size() / 2 + 64; ++i) scrambled[i] = static_cast<char>(i * 37);
+  std::ofstream(segment, std::ios::binary | std::ios::trunc) << scrambled;
+  refused("chunk 1 (frames 15-29): segment changed since its run wrote it (checksum");
+  const auto s = farm_status(job_dir);
+  EXPECT_EQ(s[0].state, ChunkState::Done);
+  EXPECT_EQ(s[1].state, ChunkState::Failed);
+  EXPECT_NE(s[1].detail.find("checksum"), std::string::npos) << s[1].detail;
+
+  std::ofstream(segment, std::ios::binary | std::ios::trunc) << whole;
+  EXPECT_EQ(assemble_farm(job_dir).frames, 30);
+  EXPECT_TRUE(decodes_cleanly(out));
+}
+
+// A resubmission while the first run still goes: both runs of the chunk succeed, whether on
+// two nodes (same process ids) or, as here, in two threads of one process.
+TEST(Farm, TwoRunsOfTheSameChunkAtOnceBothSucceed) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(2, 2), job_dir);
+  std::string errors[2];
+  ChunkReport reports[2];
+  auto run = [&](int k) {
+    try {
+      reports[k] = render_chunk(job_dir, 1);
+    } catch (const std::exception& e) {
+      errors[k] = e.what();
+    }
+  };
+  std::thread first(run, 0), second(run, 1);
+  first.join();
+  second.join();
+  EXPECT_EQ(errors[0], "");
+  EXPECT_EQ(errors[1], "");
+  EXPECT_FALSE(fs::exists(job_dir + "/segments/chunk_0001.failed"));
+  EXPECT_EQ(farm_status(job_dir)[1].state, ChunkState::Done);
+  EXPECT_EQ(probe_encoded_video(segment_path(job_dir, 1)).frames, 15);
+  EXPECT_TRUE(decodes_cleanly(segment_path(job_dir, 1)));
+}
+
+TEST(Farm, AFailedForcedRerenderIsNotDone) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(2, 2), job_dir);
+  render_chunk(job_dir, 0);
+  std::ofstream(in, std::ios::app) << "x";
+  EXPECT_THROW(render_chunk(job_dir, 0, {}, true), Error);
+  const auto s = farm_status(job_dir);
+  EXPECT_EQ(s[0].state, ChunkState::Failed);
+  EXPECT_NE(s[0].detail.find("not the file the job was planned on"), std::string::npos) << s[0].detail;
+}
+
+// `farm submit` with a stand-in sbatch that notes its arguments: a chunk whose segment another
+// machine is writing is not submitted again; one whose run was killed on this machine is.
+TEST(Farm, SubmitLeavesRunningChunksAlone) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(3, 2), job_dir);
+  const auto segments = fs::path(job_dir) / "segments";
+  std::ofstream(segments / ".chunk_0000.partial-4242-some-other-node-0.nut") << "frames";
+  // A process of this machine that has ended.
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);
+  const auto mine = fs::path(partial_path(segment_path(job_dir, 1))).filename().string();
+  const auto killed = segments / (".chunk_0001.partial-" + std::to_string(gone) + mine.substr(mine.find('-', mine.find(".partial-") + 9)));
+  std::ofstream(killed) << "frames";
+  auto s = farm_status(job_dir);
+  EXPECT_EQ(s[0].state, ChunkState::Running);
+  EXPECT_EQ(s[1].state, ChunkState::Missing) << killed;
+  EXPECT_EQ(s[2].state, ChunkState::Missing);
+
+  fs::create_directories(dir / "bin");
+  const auto log = (dir / "sbatch.log").string();
+  std::ofstream(dir / "bin" / "sbatch") << "#!/bin/sh\necho \"$@\" >> '" << log << "'\necho 77\n";
+  fs::permissions(dir / "bin" / "sbatch", fs::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  ::setenv("PATH", ((dir / "bin").string() + ":" + path).c_str(), 1);
+  const auto jobs = submit_farm(job_dir);
+  ::setenv("PATH", path.c_str(), 1);
+  EXPECT_EQ(jobs.chunks_job, "77");
+  EXPECT_EQ(jobs.running, std::vector<int>{0});
+  const auto calls = bytes_of(log);
+  EXPECT_NE(calls.find("--array=1,2 "), std::string::npos) << calls;
+  EXPECT_NE(calls.find("--dependency=afterok:77 "), std::string::npos) << calls;
+
+  render_chunk(job_dir, 1);
+  EXPECT_FALSE(fs::exists(killed)) << "the killed run's file is cleared";
+  EXPECT_TRUE(fs::exists(segments / ".chunk_0000.partial-4242-some-other-node-0.nut")) << "another machine's is not";
 }
 
 TEST(Farm, StatusShowsDoneFailedAndMissingChunks) {

@@ -103,9 +103,18 @@ TEST(Style, SettingsAreChecked) {
   s.layers = "";
   s.content_layer = "nope";
   EXPECT_THROW(check_style_settings(m, s), UsageError);
-  // The defaults follow the model's strides: one layer per resolution down to 1/16, content at 1/8.
+  s.content_layer = "block_5,block_12#3";
+  EXPECT_THROW(check_style_settings(m, s), UsageError) << "whole layers only";
+  s.content_layer = "block_2:0.5,block_12:3";
+  EXPECT_NO_THROW(check_style_settings(m, s));
+  // The defaults follow the model's strides: one layer per resolution down to 1/16, content at
+  // 1/8 and, weighted more, at 1/16.
   EXPECT_EQ(default_style_layers(m), (std::vector<std::string>{"block_0", "block_2", "block_5", "block_12"}));
-  EXPECT_EQ(default_content_layer(m), "block_5");
+  const auto content = default_content_layers(m);
+  ASSERT_EQ(content.size(), 2u);
+  EXPECT_EQ(content[0].layer, "block_5");
+  EXPECT_EQ(content[1].layer, "block_12");
+  EXPECT_GT(content[1].weight, content[0].weight);
 }
 
 TEST(Style, CombinesWithADreamOnlyWhenAsked) {
@@ -117,7 +126,8 @@ TEST(Style, CombinesWithADreamOnlyWhenAsked) {
   std::vector<std::string> names;
   for (const auto& t : make_objective(m, targets).terms) names.push_back(t.name);
   const auto has = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
-  EXPECT_TRUE(has("style@block_0") && has("style@block_12") && has("content@block_5") && has("smoothness"));
+  EXPECT_TRUE(has("style@block_0") && has("style@block_12") && has("content@block_5") && has("content@block_12") &&
+              has("smoothness"));
   EXPECT_TRUE(has("block_12"));
   EXPECT_TRUE(has("class golden retriever"));
 
@@ -148,6 +158,29 @@ TEST(Style, TheStyleLossFallsAndTheContentStays) {
   // The content moved, but far less than the style closed in (the picture is still the cat).
   EXPECT_LT(-sum_of(obj, after, "content@"), -style_before * 0.5);
   EXPECT_GT((styled - photo).abs().mean().item<double>(), 0.02);
+}
+
+// With the content held only at 1/8, the style's large motifs (read at 1/16) swallowed the
+// subject: the Gram distance fell, but a face dissolved into swirls (content distance 1.1 at
+// block_12). Held at 1/16 too, the defaults keep the subject and still take on the style.
+TEST(Style, TheDefaultsKeepTheSubjectAtTheDeepLayer) {
+  const auto& m = test::default_model();
+  DreamTargets targets;
+  targets.style.images = {kScream};
+  const auto obj = make_objective(m, targets);
+  const auto photo = load_picture(test::sample_image("grace_hopper.png").string()).rgb;
+  DreamParams p = style_dream_params();
+  p.max_size = 256;
+  const auto styled = dream(m, obj, photo, p);
+  const double style_ratio = sum_of(obj, score_image_terms(m, obj, styled, p, photo), "style@") /
+                             sum_of(obj, score_image_terms(m, obj, photo, p), "style@");
+  torch::NoGradGuard no_grad;
+  const auto [h, w] = working_size(photo.size(1), photo.size(2), p.max_size);
+  const auto a = m.forward(resize(styled, h, w).unsqueeze(0), {"block_12"}).at("block_12");
+  const auto b = m.forward(resize(photo, h, w).unsqueeze(0), {"block_12"}).at("block_12");
+  const double deep = ((a - b).pow(2).sum() / b.pow(2).sum()).item<double>();
+  EXPECT_LT(style_ratio, 0.5) << "content distance at block_12 " << deep;
+  EXPECT_LT(deep, 0.7) << "style ratio " << style_ratio;
 }
 
 TEST(Style, OriginalColorsKeepTheChromaOfTheContent) {

@@ -204,6 +204,35 @@ TEST(Video, BrokenInputsGetOneLineAndNoOutput) {
   EXPECT_EQ(files, 4) << "an output or temporary file was left behind";
   const auto bad_ext = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", (dir / "out.xyz").string()}));
   EXPECT_EQ(bad_ext.exit_code, 2);
+  // AVI would come out at the time base's rate with frames out of order: refused before any work.
+  const auto avi = run_avdream(with_quick({sample_video("mov_bbb.mp4"), "-o", (dir / "out.avi").string()}));
+  EXPECT_EQ(avi.exit_code, 2);
+  EXPECT_EQ(test::line_count(avi.err), 1) << avi.err;
+  EXPECT_NE(avi.err.find("cannot write AVI"), std::string::npos) << avi.err;
+  EXPECT_EQ(test::files_in(dir.path()), files);
+  EXPECT_THROW(plan_farm(sample_video("mov_bbb.mp4"), (dir / "out.avi").string(), VideoJob{}, FarmSettings{2, 0, "avdream"},
+                         (dir / "job").string()),
+               UsageError);
+}
+
+// Two clips of different sizes joined into one .ts: the frames of the second are scaled to
+// the first one's size, and the warning names the first frame that changed.
+TEST(Video, ASizeChangeMidwayIsScaledToTheFirstFramesSize) {
+  test::TempDir dir;
+  const auto a = (dir / "a.ts").string(), b = (dir / "b.ts").string(), joined = (dir / "joined.ts").string();
+  const std::string make = "ffmpeg -v error -y -loop 1 -framerate 15 -t 1 -i '" + test::sample_image("owl.jpg").string() + "'";
+  ASSERT_EQ(run_command(make + " -vf scale=192:144,format=yuv420p -c:v libx264 '" + a + "'").exit_code, 0);
+  ASSERT_EQ(run_command(make + " -vf scale=256:160,format=yuv420p -c:v libx264 -output_ts_offset 1.2 '" + b + "'").exit_code, 0);
+  ASSERT_EQ(run_command("cat '" + a + "' '" + b + "' > '" + joined + "'").exit_code, 0);
+  const auto out = (dir / "out.mp4").string();
+  const auto r = run_avdream(with_quick({joined, "-o", out}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("frame 15 is 256x160, the video starts at 192x144"), std::string::npos) << r.err;
+  const auto frames = read_frames(out);
+  EXPECT_EQ(frames.times.size(), 30u);
+  EXPECT_EQ(frames.width, 192);
+  EXPECT_EQ(frames.height, 144);
+  EXPECT_TRUE(decodes_cleanly(out));
 }
 
 TEST(Video, TruncatedFileGivesAWarningAndAPlayableOutput) {
@@ -244,6 +273,43 @@ TEST(Video, ASceneCutRestartsTheDream) {
   EXPECT_EQ(report.frames, 30);
   EXPECT_EQ(report.scene_cuts, 1);
   EXPECT_EQ(report.cold_frames, 2) << "the first frame and the cut";
+}
+
+// A fade to black and back (FFmpeg's fade filter) is one shot: the flow compares the frames
+// at matched brightness, the black frames hold the dream, and nothing restarts cold. The
+// flicker around the fade stays that of a render that never cuts (--scene-cut 1); the hard
+// cut of the test above still restarts.
+TEST(Video, AFadeToBlackAndBackIsNoSceneCut) {
+  test::TempDir dir;
+  const auto clip = (dir / "fade.mp4").string();
+  // 2 s panning across the owl, fading out over 0.4-0.9 s, black to 1 s, fading in to 1.5 s.
+  ASSERT_EQ(run_command("ffmpeg -v error -y -loop 1 -framerate 15 -t 2 -i '" + test::sample_image("owl.jpg").string() +
+                        "' -vf \"crop=192:144:x='t*30':y=100,setsar=1,fade=t=out:st=0.4:d=0.5:enable='lt(t,1)',"
+                        "fade=t=in:st=1.0:d=0.5:enable='gte(t,1)',format=yuv420p\" -c:v libx264 '" + clip + "'").exit_code, 0);
+  auto render = [&](double scene_cut, const std::string& name) {
+    VideoJob job;
+    job.params.dream.max_size = 128;
+    job.params.dream.octaves = 2;
+    job.params.dream.iterations = 2;
+    job.params.scene_cut = scene_cut;
+    job.audio = AudioMode::None;
+    const auto out = (dir / name).string();
+    const auto report = dream_video(clip, out, job);
+    EXPECT_EQ(report.frames, 30);
+    EXPECT_EQ(report.scene_cuts, 0) << "scene cut " << scene_cut;
+    EXPECT_EQ(report.cold_frames, 1) << "only the first frame";
+    return measure_warp_error(clip, out, 192).output_pairs;
+  };
+  const auto held = render(VideoDreamParams{}.scene_cut, "default.mp4"), never = render(1.0, "never.mp4");
+  ASSERT_EQ(held.size(), 29u);
+  double around = 0, around_never = 0;
+  std::string figures;
+  for (size_t i = 5; i < 24; ++i) {  // the pairs from before the fade out to after the fade in
+    around += held[i];
+    around_never += never[i];
+    figures += std::to_string(i) + ": " + std::to_string(held[i] * 255) + " / " + std::to_string(never[i] * 255) + "\n";
+  }
+  EXPECT_LT(around, 1.15 * around_never) << "E_warp x 255 per pair, default / never cut:\n" << figures;
 }
 
 TEST(Video, InterruptLeavesNoOutput) {

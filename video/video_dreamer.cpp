@@ -12,6 +12,23 @@
 namespace avdream {
 namespace {
 constexpr double kMaxGain = 1.03;
+// Frames with less contrast than this (standard deviation, in grey levels) are black or flat
+// (the middle of a fade, a dark frame): they have no flow or content to compare.
+constexpr double kFlatContrast = 3.0;
+// A cut changes what is in the picture, not only where the flow fails (a dissolve, fast motion):
+// 1 - the correlation of the two frames' content signatures.
+constexpr double kContentCut = 0.5;
+
+// The frame at 32 px wide, zero mean, unit norm: its correlation with another frame's ignores
+// brightness and contrast (a fade, a flash) and small motion.
+cv::Mat content_signature(const cv::Mat& grey) {
+  cv::Mat small;
+  cv::resize(grey, small, cv::Size(32, std::max(1, grey.rows * 32 / grey.cols)), 0, 0, cv::INTER_AREA);
+  small.convertTo(small, CV_32F);
+  small -= cv::mean(small)[0];
+  const double norm = cv::norm(small);
+  return norm > 0 ? cv::Mat(small / norm) : small;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -68,6 +85,37 @@ FramePreparer::FramePreparer(int width, int height, const VideoDreamParams& para
 
 void FramePreparer::reset() { previous_grey_ = cv::Mat(); }
 
+void FramePreparer::compare(const cv::Mat& grey, PreparedFrame& out) {
+  cv::Scalar mean, contrast;
+  cv::meanStdDev(grey, mean, contrast);
+  if (contrast[0] < kFlatContrast) {
+    // Held: the dream stays where it was, to go on when the picture comes back.
+    out.flat = true;
+    if (previous_grey_.empty()) return;
+    out.back_flow = cv::Mat::zeros(grey.size(), CV_32FC2);
+    out.mask = cv::Mat::ones(grey.size(), CV_32F);
+    out.consistent = 1.0;
+    return;
+  }
+  const cv::Mat signature = content_signature(grey);
+  if (!previous_grey_.empty()) {
+    // The previous frame (the last one with a picture) at this one's brightness and contrast,
+    // so that a fade or a flash does not read as motion the flow cannot follow.
+    const double gain = contrast[0] / previous_contrast_;
+    cv::Mat previous;
+    previous_grey_.convertTo(previous, CV_8U, gain, mean[0] - previous_mean_ * gain);
+    out.back_flow = dense_flow(grey, previous);
+    const cv::Mat forward = dense_flow(previous, grey);
+    out.mask = consistency_mask(forward, out.back_flow);
+    out.consistent = cv::mean(out.mask)[0];
+    out.content_change = 1.0 - signature.dot(previous_signature_);
+  }
+  previous_grey_ = grey;
+  previous_mean_ = mean[0];
+  previous_contrast_ = contrast[0];
+  previous_signature_ = signature;
+}
+
 PreparedFrame FramePreparer::prepare(VideoFrame frame) {
   PreparedFrame out;
   cv::Mat small;
@@ -79,13 +127,7 @@ PreparedFrame FramePreparer::prepare(VideoFrame frame) {
     const auto t0 = std::chrono::steady_clock::now();
     cv::Mat grey;
     cv::cvtColor(small, grey, cv::COLOR_RGB2GRAY);
-    if (!previous_grey_.empty()) {
-      out.back_flow = dense_flow(grey, previous_grey_);
-      const cv::Mat forward = dense_flow(previous_grey_, grey);
-      out.mask = consistency_mask(forward, out.back_flow);
-      out.consistent = cv::mean(out.mask)[0];
-    }
-    previous_grey_ = grey;
+    compare(grey, out);
     out.flow_seconds = seconds_since(t0);
   }
   out.frame = std::move(frame);
@@ -107,7 +149,7 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
   FrameReport r;
   const bool have_flow = params_.flow && previous_detail_.defined() && !in.back_flow.empty() &&
                          previous_detail_.size(1) == in.base.size(1) && previous_detail_.size(2) == in.base.size(2);
-  r.scene_cut = have_flow && in.consistent < 1.0 - params_.scene_cut;
+  r.scene_cut = have_flow && in.consistent < 1.0 - params_.scene_cut && in.content_change > kContentCut;
   r.cold = !have_flow || r.scene_cut;
   // Each frame jitters differently, or the same roll sequence would print a fixed pattern.
   DreamParams p = params_.dream;

@@ -8,7 +8,8 @@
 //   DIR/chunks.sbatch              Slurm array job: task i runs `avdream farm chunk DIR i`
 //   DIR/assemble.sbatch            `avdream farm assemble DIR`, submitted afterok on the array
 //   DIR/segments/chunk_0003.nut    chunk 3's frames, encoded; written under a temporary name
-//   DIR/segments/chunk_0003.json   its record (frames, seconds, host), written after it
+//   DIR/segments/chunk_0003.json   its record (frames, size, checksum, seconds, host), written
+//                                  after it; the assembly and status check the segment against it
 //   DIR/segments/chunk_0003.failed the error of its last failed run
 //   DIR/logs/                      what the scheduler captured of each task
 //
@@ -61,15 +62,20 @@ std::string segment_path(const std::string& dir, int index);
 
 // One chunk (what array task `index` runs). Checks that the input is still the planned file;
 // writes the segment atomically, then its record; on failure leaves a .failed note and
-// rethrows. A chunk whose segment and record are already there is skipped unless `force`.
+// rethrows. A chunk whose segment and record are already there is skipped unless `force`;
+// `force` takes the record away first, so a failed re-render does not leave the chunk done.
+// Runs of the same chunk may overlap (a resubmission): a run that fails because another one
+// finished the chunk meanwhile succeeds, skipped.
 struct ChunkReport {
   FarmChunk chunk;
   bool skipped = false;
+  bool finished_elsewhere = false;  // skipped because another run finished the chunk meanwhile
   VideoReport video;
 };
 ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressFn& progress = {}, bool force = false);
 
-// Checks every segment (present, complete, its frame count, coded like the first), joins them
+// Checks the input (still the planned file) and every segment (present, still the file its
+// record describes: size and checksum, its frame count, coded like the first), joins them
 // without re-encoding, dreams or copies the sound once for the whole section, and writes the
 // output atomically. With any segment missing or wrong it names those chunks and writes
 // nothing (Error).
@@ -92,11 +98,13 @@ struct ChunkStatus {
 std::vector<ChunkStatus> farm_status(const std::string& dir);
 bool farm_assembled(const std::string& dir);  // the output exists
 
-// Submits the array (only the chunks not done) and the assemble job that waits for it
-// (afterok) with sbatch. Returns the job ids; throws Error when sbatch fails.
+// Submits the array (only the chunks missing or failed: a running chunk is not submitted
+// twice) and the assemble job that waits for it (afterok) with sbatch. Returns the job ids;
+// throws Error when sbatch fails.
 struct SubmittedJobs {
-  std::string chunks_job;    // empty when every chunk was already done
+  std::string chunks_job;    // empty when no chunk was missing or failed
   std::string assemble_job;
+  std::vector<int> running;  // chunks left to the runs writing them
 };
 SubmittedJobs submit_farm(const std::string& dir);
 

@@ -53,7 +53,8 @@ class VideoReader {
 
   const VideoInfo& info() const;
   // The next decoded frame of the section, or nullopt at its end. Damaged packets are skipped
-  // and counted in warnings(); a file from which no frame decodes at all throws Error.
+  // and counted in warnings(); a file from which no frame decodes at all throws Error. Frames
+  // of another size than info()'s (a size change midway) are scaled to it, and warned about.
   std::optional<VideoFrame> next();
   // What went wrong while decoding (damaged or truncated data), one line each.
   const std::vector<std::string>& warnings() const;

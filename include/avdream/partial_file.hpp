@@ -8,8 +8,8 @@
 
 namespace avdream {
 
-// ".<stem>.partial-<pid>-<host><ext>" beside `target` (host: the short host name, letters,
-// digits, '_' and '-' only). Registers the name for discard_all_partials() and first removes
+// ".<stem>.partial-<pid>-<host>-<n><ext>" beside `target` (host: the short host name, letters,
+// digits, '_' and '-' only, as nodes of a farm share folders; n counts this process's calls). Registers the name for discard_all_partials() and first removes
 // this host's partial files in that folder whose process is gone.
 std::string partial_path(const std::string& target);
 
@@ -30,5 +30,9 @@ void check_output_folder(const std::string& target);
 
 // Whether `name` (a file name) is a partial file of a process on this host that no longer runs.
 bool is_stale_partial(const std::string& name);
+
+// The same for a path: a temporary file left by a process of this machine that has ended
+// (killed); a file of another machine, or of a process still running, is not.
+bool partial_abandoned(const std::string& partial);
 
 }  // namespace avdream

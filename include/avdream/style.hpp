@@ -32,7 +32,7 @@ struct StyleSettings {
   std::vector<std::string> images;  // --style: the paintings; none: no style transfer
   std::vector<double> blend;        // --style-blend: a weight per painting; empty: equal
   std::string layers;               // --style-layers (--layers syntax); empty: default_style_layers()
-  std::string content_layer;        // --content-layer; empty: default_content_layer()
+  std::string content_layer;        // --content-layer (--layers syntax, weights allowed); empty: default_content_layers()
   double style_weight = 20.0;       // --style-weight
   double content_weight = 0.5;      // --content-weight
   double tv_weight = 1.0;           // --tv-weight: smoothness
@@ -52,9 +52,10 @@ DreamParams thin_style_params();
 
 // Defaults for any model on the contract, from the layers' strides: the style is read at the
 // deepest layer of each resolution up to 1/16 (fine brush strokes to large motifs), the content
-// at the deepest layer of 1/8 (shapes kept, textures free).
+// at the deepest layer of 1/8 (shapes kept, textures free) and, weighted more, of 1/16:
+// without it the large motifs of the style swallow the subject (a face dissolves into swirls).
 std::vector<std::string> default_style_layers(const Model& model);
-std::string default_content_layer(const Model& model);
+std::vector<LayerTarget> default_content_layers(const Model& model);
 
 // Throws UsageError for an impossible setting (weights, blend count, layers the model lacks).
 void check_style_settings(const Model& model, const StyleSettings& settings);

@@ -12,7 +12,8 @@
 //      (`warm_iterations` steps at working size) continues from it. Then the temporal loss
 //      holds the result to the previous output carried along the flow, where the flow holds
 //      (temporal_hold). Otherwise (first frame, scene cut, --no-flow) the full octave dream runs
-//      from scratch.
+//      from scratch. A scene cut is a frame where the flow fails and the content changed: fades
+//      and flashes are compared at matched brightness, and black frames hold the dream.
 //   3. The detail is upscaled onto the full-resolution source frame (add_detail).
 #include <avdream/dream.hpp>
 #include <avdream/media.hpp>
@@ -29,7 +30,8 @@ struct VideoDreamParams {
   double warm_step = 0.003;   // their step: small, since every change to carried detail is flicker
   double blend = 1.0;         // share of the warped previous detail carried into a warm start
   bool flow = true;           // false: every frame dreamed from scratch (--no-flow)
-  double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share starts cold
+  double scene_cut = 0.5;     // a frame whose flow is inconsistent over more than this share, and
+                              // whose content changed, starts cold
   double temporal_weight = 1.0;  // weight of the temporal loss in warm frames (temporal_hold); 0: none
 };
 
@@ -49,6 +51,8 @@ struct PreparedFrame {
   cv::Mat back_flow;       // working size, t -> t-1 (empty for the first frame)
   cv::Mat mask;            // consistency of the flows (1 keep, 0 occluded)
   double consistent = 0;   // share of the frame where the flow holds
+  double content_change = 0;  // 1 - correlation with the previous picture's content (0 alike, 1 unrelated)
+  bool flat = false;       // black or flat (a fade's middle): the previous dream is held unmoved
   double flow_seconds = 0;
 };
 
@@ -59,14 +63,17 @@ class FramePreparer {
   void reset();  // the next frame has no predecessor
 
  private:
+  // Flow, mask and content change against the last frame that had a picture.
+  void compare(const cv::Mat& grey, PreparedFrame& out);
   int64_t work_h_, work_w_;
   bool flow_;
-  cv::Mat previous_grey_;
+  cv::Mat previous_grey_, previous_signature_;
+  double previous_mean_ = 0, previous_contrast_ = 1;
 };
 
 struct FrameReport {
   bool cold = false;       // dreamed from scratch
-  bool scene_cut = false;  // cold because the flow failed
+  bool scene_cut = false;  // cold because the flow failed and the content changed
   double dream_seconds = 0;
 };
 

@@ -27,7 +27,7 @@ struct VideoReader::Impl {
   int64_t start_pts = 0, end_pts = INT64_MAX;  // the section, in stream time base
   int64_t next_index = 0;
   int64_t last_pts = AV_NOPTS_VALUE;
-  bool draining = false, done = false, checked_count = false;
+  bool draining = false, done = false, checked_count = false, resized = false;
 
   double seconds(int64_t pts) const { return pts * av_q2d(stream->time_base); }
 
@@ -64,16 +64,24 @@ struct VideoReader::Impl {
 
   bool next_in_section(int64_t* pts);
 
+  // Every frame comes out at the video's size: a stream whose size changes midway (clips joined
+  // into one .ts) is scaled back to the size it starts with, and the first such frame is named.
   cv::Mat to_rgb(const AVFrame* f) {
-    sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
-                                   f->height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+    if ((f->width != info.width || f->height != info.height) && !resized) {
+      resized = true;
+      warn("frame " + std::to_string(next_index) + " is " + std::to_string(f->width) + "x" + std::to_string(f->height) +
+           ", the video starts at " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+           ": its frames of another size are scaled to that");
+    }
+    sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, static_cast<AVPixelFormat>(f->format), info.width,
+                                   info.height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
                                    nullptr, nullptr, nullptr));
     if (!sws) throw Error("cannot convert frames of pixel format " + std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(f->format))));
     // The source's YUV matrix and range, so colours come out as the file means them.
     const int* coefs = sws_getCoefficients(f->colorspace == AVCOL_SPC_UNSPECIFIED ? SWS_CS_DEFAULT : f->colorspace);
     const int src_full = f->color_range == AVCOL_RANGE_JPEG;
     sws_setColorspaceDetails(sws.get(), coefs, src_full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
-    cv::Mat rgb(f->height, f->width, CV_8UC3);
+    cv::Mat rgb(info.height, info.width, CV_8UC3);
     uint8_t* dst[4] = {rgb.data, nullptr, nullptr, nullptr};
     int dst_stride[4] = {static_cast<int>(rgb.step), 0, 0, 0};
     sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_stride);

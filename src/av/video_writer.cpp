@@ -80,6 +80,11 @@ void check_video_output(const std::string& path, const EncodeSettings& s) {
                       AV_CODEC_ID_GIF, AV_CODEC_ID_WEBP};
   if ((fmt->flags & AVFMT_NOFILE) || std::find(still.begin(), still.end(), fmt->video_codec) != still.end())
     throw UsageError("cannot write a video to " + type + ": that is a picture or sound type; use .mp4, .mkv, .mov or .webm");
+  // AVI counts frames instead of storing their times: the source's time base became its frame
+  // rate (600 fps for a 25 fps clip, padded with empty frames), and B-frames lose their order.
+  if (std::string(fmt->name) == "avi")
+    throw UsageError("cannot write AVI ('" + path + "'): it stores no frame times, so the frame rate and the order of "
+                     "the frames would come out wrong; use .mkv (or .mp4, .mov, .webm)");
   const AVCodec* codec = avcodec_find_encoder_by_name(s.codec.c_str());
   if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
     throw UsageError("unknown video codec '" + s.codec + "'; use libx264, libx265 or libvpx-vp9");

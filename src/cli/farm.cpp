@@ -18,8 +18,14 @@ namespace {
 
 void print_submitted(const SubmittedJobs& jobs) {
   if (!jobs.chunks_job.empty()) std::cout << "submitted chunks as Slurm job " << jobs.chunks_job << "\n";
+  if (!jobs.running.empty()) {
+    std::cout << "not submitted again, still running: chunk";
+    for (int i : jobs.running) std::cout << " " << i;
+    std::cout << " (the assembly does not wait for them: if it starts first, it names them and writes nothing)\n";
+  }
   std::cout << "submitted the assembly as Slurm job " << jobs.assemble_job
-            << (jobs.chunks_job.empty() ? " (every chunk was done)\n" : " (runs when all chunks succeed)\n");
+            << (jobs.chunks_job.empty() ? (jobs.running.empty() ? " (every chunk was done)\n" : "\n")
+                                        : " (runs when all chunks succeed)\n");
 }
 
 int plan(const Options& o) {
@@ -53,7 +59,9 @@ int chunk(const Options& o) {
                                    o.farm.force);
   if (show) std::fprintf(stderr, "\n");
   const auto& c = report.chunk;
-  if (report.skipped) {
+  if (report.finished_elsewhere) {
+    std::cout << "chunk " << c.index << " was finished meanwhile by another run\n";
+  } else if (report.skipped) {
     std::cout << "chunk " << c.index << " is already done (use --force to render it again)\n";
   } else if (!o.quiet) {
     std::cout << "chunk " << c.index << ": frames " << c.begin << "-" << c.end - 1 << " rendered in " << std::fixed

@@ -162,8 +162,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       ->delimiter(',')->group(style_group);
   app.add_option("--style-layers", st.layers, "Layers whose Gram matrices carry the style (--layers syntax); "
                  "default: the deepest layer of each resolution down to 1/16")->group(style_group);
-  app.add_option("--content-layer", st.content_layer, "Layer that keeps the content; default: the deepest at 1/8")
-      ->group(style_group);
+  app.add_option("--content-layer", st.content_layer, "Layers that keep the content (--layers syntax); "
+                 "default: the deepest at 1/8 and, weighted 5, at 1/16")->group(style_group);
   app.add_option("--style-weight", st.style_weight, "Weight of the style loss")->capture_default_str()->group(style_group);
   app.add_option("--content-weight", st.content_weight, "Weight of the content loss")->capture_default_str()->group(style_group);
   app.add_option("--tv-weight", st.tv_weight, "Weight of the smoothness (total variation) loss")
