@@ -54,7 +54,7 @@ std::string describe(const FarmChunk& c) {
   return "chunk " + std::to_string(c.index) + " (frames " + std::to_string(c.begin) + "-" + std::to_string(c.end - 1) + ")";
 }
 
-// Temporary segments of a chunk (".chunk_0003.partial-<pid>.nut"): a run in progress, or one
+// Temporary segments of a chunk (".chunk_0003.partial-<pid>-<n>.nut"): a run in progress, or one
 // that was killed.
 std::vector<fs::path> partial_segments(const std::string& dir, int index) {
   std::vector<fs::path> found;

@@ -1,6 +1,7 @@
 #include <avdream/error.hpp>
 #include <avdream/partial_file.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <unistd.h>
 
@@ -8,8 +9,12 @@ namespace avdream {
 namespace fs = std::filesystem;
 
 std::string partial_path(const std::string& target) {
+  // The count keeps two outputs of one process apart even when their names meet (two threads
+  // writing one temporary file put the wrong sound under a name).
+  static std::atomic<unsigned> count{0};
   const fs::path t(target);
-  return (t.parent_path() / ("." + t.stem().string() + ".partial-" + std::to_string(::getpid()) + t.extension().string()))
+  return (t.parent_path() / ("." + t.stem().string() + ".partial-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(++count) + t.extension().string()))
       .string();
 }
 

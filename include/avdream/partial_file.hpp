@@ -6,7 +6,8 @@
 
 namespace avdream {
 
-// ".<stem>.partial-<pid><ext>" beside `target`.
+// ".<stem>.partial-<pid>-<n><ext>" beside `target`, n counting the calls in this process: a
+// fresh name for every output, whatever its name.
 std::string partial_path(const std::string& target);
 
 // Renames the finished `partial` to `target`; throws Error (and removes `partial`) on failure.
