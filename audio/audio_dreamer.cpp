@@ -1,8 +1,11 @@
 #include <avdream/audio.hpp>
 #include <avdream/audio_io.hpp>
+#include <avdream/dream.hpp>
 #include <avdream/error.hpp>
 
 #include <torch/autograd.h>
+
+#include "stream_summary.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -72,25 +75,11 @@ torch::Tensor score_log_mel(const Model& model, const Objective& objective, cons
 
 std::vector<torch::Tensor> clip_class_scores(const Model& model, const LogMelFrontEnd& fe,
                                              const std::vector<torch::Tensor>& logmels) {
-  torch::NoGradGuard no_grad;
-  constexpr int64_t kBatch = 64;  // patches per forward pass: long sounds in bounded memory
-  std::vector<torch::Tensor> patches;
-  std::vector<int64_t> counts;
-  for (const auto& l : logmels) {
-    patches.push_back(log_mel_patches(fe, l.to(model.device())));
-    counts.push_back(patches.back().size(0));
-  }
-  // Every sound's patches in the same batches: fewer, fuller forward passes.
-  const auto all = torch::cat(patches);
-  std::vector<torch::Tensor> probabilities;
-  for (int64_t i = 0; i < all.size(0); i += kBatch)
-    probabilities.push_back(torch::sigmoid(model.forward(all.slice(0, i, i + kBatch), {kLogits}).at(kLogits)));
-  const auto p = torch::cat(probabilities).cpu();
   std::vector<torch::Tensor> out;
-  int64_t at = 0;
-  for (const auto n : counts) {
-    out.push_back(p.slice(0, at, at + n).mean(0));
-    at += n;
+  for (const auto& l : logmels) {
+    detail::ClipScorer scorer(model, fe);
+    scorer.add(l);
+    out.push_back(scorer.finish());
   }
   return out;
 }
@@ -138,23 +127,33 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
   LogMelFrontEnd tiling = fe;
   tiling.patch_hop = fe.patch_frames;
   std::mt19937_64 rng(params.seed);
+  int64_t first_shift = 0;
   for (int i = 0; i < params.iterations; ++i) {
     auto leaf = x.detach().requires_grad_(true);
     const int64_t shift = static_cast<int64_t>(rng() % fe.patch_frames);
+    if (i == 0) first_shift = shift;
     const auto s = score_log_mel(model, objective, tiling, log_mel(fe, leaf).roll(shift, 0));
     const auto g = torch::autograd::grad({s}, {leaf})[0];
-    result.score_after = s.item<double>();
-    if (i == 0) result.score_before = result.score_after;
+    if (i == 0) result.score_before = s.item<double>();
     torch::NoGradGuard no_grad;
+    const double scale = g.abs().mean().item<double>();
+    check_dream_finite(scale + s.item<double>(), "step " + std::to_string(i + 1) + " of the sound dream");
     // Normalized, and no cell moves more than kMaxCellSteps steps at once: the gradient of a
     // class is concentrated in a few cells, which otherwise overshoot and leave speckle.
-    const auto normalized = (g / (g.abs().mean().item<double>() + 1e-12)).clamp(-kMaxCellSteps, kMaxCellSteps);
+    const auto normalized = (g / (scale + 1e-12)).clamp(-kMaxCellSteps, kMaxCellSteps);
     x = (x + normalized * params.step).clamp_max(ceiling);
     // The floor stops cells running down to nothing, without lifting what was already quieter.
     x = torch::max(x, floor_cells);
   }
   torch::NoGradGuard no_grad;
-  result.logmel_after = log_mel(fe, x).cpu();
+  const auto logmel_after = log_mel(fe, x);
+  result.logmel_after = logmel_after.cpu();
+  // The score of what the steps made, on the first step's grid (so it compares with
+  // score_before), not the score the last step started from.
+  if (params.iterations > 0) {
+    result.score_after = score_log_mel(model, objective, tiling, logmel_after.roll(first_shift, 0)).item<double>();
+    check_dream_finite(result.score_after, "the end of the sound dream");
+  }
 
   // Each channel: Griffin-Lim from its own phase toward its magnitudes times the gain; the
   // difference it makes is brought back to the file's rate and added, so what lies above the
@@ -190,7 +189,10 @@ SoundStreamReport dream_sound_stream(const Model& model, const Objective& object
 
   std::vector<std::vector<float>> pending(channels);   // input not yet dreamed, per channel
   std::vector<std::vector<float>> tail(channels);      // the previous block's dreamed overlap
-  std::vector<torch::Tensor> before, after;
+  // What the report keeps of the whole sound, in flat memory.
+  const auto fe = front_end(model, static_cast<int>(model.number_attr("sample_rate")));
+  detail::ClipScorer scores_before(model, fe), scores_after(model, fe);
+  detail::LogMelSummary before, after;
   SoundStreamReport report;
   double score_before = 0, score_after = 0, convergence = 0;
   bool source_done = false;
@@ -230,8 +232,12 @@ SoundStreamReport dream_sound_stream(const Model& model, const Objective& object
     sink(out.data(), emit);
 
     const int64_t frames = std::min<int64_t>(r.logmel_before.size(0), std::llround(emit * mel_frames_per_sample));
-    before.push_back(r.logmel_before.slice(0, 0, last ? r.logmel_before.size(0) : frames));
-    after.push_back(r.logmel_after.slice(0, 0, last ? r.logmel_after.size(0) : frames));
+    const auto block_before = r.logmel_before.slice(0, 0, last ? r.logmel_before.size(0) : frames);
+    const auto block_after = r.logmel_after.slice(0, 0, last ? r.logmel_after.size(0) : frames);
+    scores_before.add(block_before);
+    scores_after.add(block_after);
+    before.add(block_before);
+    after.add(block_after);
     score_before += r.score_before * emit;
     score_after += r.score_after * emit;
     convergence += r.convergence_db * emit;
@@ -240,8 +246,11 @@ SoundStreamReport dream_sound_stream(const Model& model, const Objective& object
     if (last) break;
   }
   if (report.frames == 0) throw Error("no sound to dream");
-  report.logmel_before = torch::cat(before);
-  report.logmel_after = torch::cat(after);
+  report.logmel_before = before.finish();
+  report.logmel_after = after.finish();
+  report.logmel_frames_per_row = before.frames_per_row();
+  report.scores_before = scores_before.finish();
+  report.scores_after = scores_after.finish();
   report.score_before = score_before / report.frames;
   report.score_after = score_after / report.frames;
   report.convergence_db = convergence / report.frames;

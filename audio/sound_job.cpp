@@ -3,15 +3,19 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/labels.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/sound_job.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 #include <utility>
+
+#include "../src/scope_exit.hpp"
 
 namespace avdream {
 namespace {
@@ -39,6 +43,8 @@ Objective sound_objective(const Model& model, const DreamTargets& targets) {
 
 Model prepare_sound_job(const SoundJob& job, const std::string& output) {
   check_audio_params(job.params);
+  if (!(job.start >= 0 && std::isfinite(job.start))) throw UsageError("--start must be a finite number, 0 or more");
+  if (job.duration == 0 || !std::isfinite(job.duration)) throw UsageError("--duration must be a finite number more than 0");
   check_audio_output(output);
   if (!job.picture.empty()) check_picture_output(job.picture);
   if (!job.targets.guides.empty()) throw UsageError("--guide pictures do not apply to sound");
@@ -79,8 +85,7 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   report.warnings = reader.warnings();
 
   const auto fe = front_end(model, static_cast<int>(model.number_attr("sample_rate")));
-  const auto scores = clip_class_scores(model, fe, {stream.logmel_before, stream.logmel_after});
-  const auto &before = scores[0], &after = scores[1];
+  const auto &before = stream.scores_before, &after = stream.scores_after;
   const auto& labels = model.labels();
   report.top_before = labels[before.argmax().item<int64_t>()];
   report.top_after = labels[after.argmax().item<int64_t>()];
@@ -92,18 +97,26 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
     report.watched.push_back({labels[shown[i]], before[shown[i]].item<double>(), after[shown[i]].item<double>()});
   }
 
+  // The picture goes in only with its sound: written under its temporary name first (a failure
+  // there stops before the sound is in place), renamed after the sound's finish() succeeded.
+  std::string picture_temp;
+  const detail::ScopeExit discard_picture([&] {
+    if (!picture_temp.empty()) discard_partial(picture_temp);
+  });
   if (!job.picture.empty()) {
     const auto name = std::filesystem::path(input).filename().string();
     std::string what;
     for (const auto& w : report.watched) what += "   " + w.label + " " + score_text(w.before) + " -> " + score_text(w.after);
-    save_image(render_spectrograms({{stream.logmel_before, "before: " + name + "   (heard as " + report.top_before + " " +
-                                                                  score_text(before.max().item<double>()) + ")"},
-                                       {stream.logmel_after, "after   (heard as " + report.top_after + " " +
-                                                                 score_text(after.max().item<double>()) + ")" + what}},
-                                      fe),
-                  job.picture);
+    picture_temp = save_image_partial(
+        render_spectrograms({{stream.logmel_before, "before: " + name + "   (heard as " + report.top_before + " " +
+                                                        score_text(before.max().item<double>()) + ")"},
+                             {stream.logmel_after, "after   (heard as " + report.top_after + " " +
+                                                       score_text(after.max().item<double>()) + ")" + what}},
+                            fe, stream.logmel_frames_per_row),
+        job.picture);
   }
   writer.finish();
+  if (!picture_temp.empty()) commit_partial(std::exchange(picture_temp, {}), job.picture);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

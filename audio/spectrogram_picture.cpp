@@ -35,9 +35,11 @@ std::string seconds_label(double t, double step) {
 
 }  // namespace
 
-cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe) {
+cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe,
+                            int frames_per_row) {
   if (panels.empty()) return {};
-  const int64_t frames = panels[0].logmel.size(0), mels = panels[0].logmel.size(1);
+  const int64_t rows = panels[0].logmel.size(0), mels = panels[0].logmel.size(1);
+  const int64_t frames = rows * frames_per_row;
   const int width = static_cast<int>(std::clamp<int64_t>(frames, 600, 1600));
   const int height = static_cast<int>(mels) * kBandHeight;
   // One colour scale for every panel, so before and after compare directly.
@@ -55,7 +57,7 @@ cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const L
     auto db = (panels[k].logmel.to(torch::kFloat).t().flip({0}) * kDbPerNeper).contiguous();
     cv::Mat m(int(mels), int(db.size(1)), CV_32F, db.data_ptr<float>()), grey, sized, colour;
     m.convertTo(grey, CV_8U, 255.0 / kRangeDb, -bottom * 255.0 / kRangeDb);
-    cv::resize(grey, sized, cv::Size(width, height), 0, 0, frames > width ? cv::INTER_AREA : cv::INTER_NEAREST);
+    cv::resize(grey, sized, cv::Size(width, height), 0, 0, rows > width ? cv::INTER_AREA : cv::INTER_NEAREST);
     cv::applyColorMap(sized, colour, cv::COLORMAP_MAGMA);
     colour.copyTo(img(cv::Rect(kLeft, y0, width, height)));
     text(img, panels[k].title, {kLeft, y0 - 8}, 0.5);

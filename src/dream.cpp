@@ -66,6 +66,12 @@ void check_dream_params(const DreamParams& p) {
   if (p.tile_size < 2 * kMinSide) throw UsageError("tile size must be at least " + std::to_string(2 * kMinSide));
 }
 
+void check_dream_finite(double value, const std::string& where) {
+  if (!std::isfinite(value))
+    throw Error("the dream went non-finite (NaN or infinity) at " + where +
+                ": the model's output or a weight overflowed; nothing was written");
+}
+
 std::pair<int64_t, int64_t> working_size(int64_t height, int64_t width, int max_size) {
   const Size s = working(height, width, max_size);
   return {s.h, s.w};
@@ -104,7 +110,9 @@ torch::Tensor dream_detail(const Model& model,
       const int64_t sx = tiled ? uniform(0, s.w - 1) : uniform(-params.jitter, params.jitter);
       const int64_t sy = tiled ? uniform(0, s.h - 1) : uniform(-params.jitter, params.jitter);
       const auto g = objective_gradient(model, objective, img, params.tile_size, sx, sy, &state.score, base_batch);
-      img.add_(g * (params.step / (g.abs().mean().item<double>() + 1e-8))).clamp_(0.0, 1.0);
+      const double scale = g.abs().mean().item<double>();
+      check_dream_finite(scale + state.score, "octave " + std::to_string(o + 1) + ", step " + std::to_string(i + 1));
+      img.add_(g * (params.step / (scale + 1e-8))).clamp_(0.0, 1.0);
       ++state.steps_done;
       if (progress && !progress(state)) throw Cancelled();
     }

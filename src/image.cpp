@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 namespace avdream {
 namespace fs = std::filesystem;
@@ -37,7 +38,8 @@ torch::Tensor mat_to_tensor(const cv::Mat& bgr) {
   cv::Mat f;
   bgr.convertTo(f, CV_32F, 1.0 / full_scale(bgr.depth()));
   auto t = torch::from_blob(f.data, {f.rows, f.cols, 3}, torch::kFloat).permute({2, 0, 1}).flip(0);
-  return t.clamp(0.0, 1.0).contiguous();  // a copy: f dies here
+  // A float picture may hold NaN or infinite pixels; they would make the whole dream NaN.
+  return t.nan_to_num(0.0, 1.0, 0.0).clamp(0.0, 1.0).contiguous();  // a copy: f dies here
 }
 
 cv::Mat tensor_to_mat(const torch::Tensor& rgb, int depth) {
@@ -70,6 +72,33 @@ bool jpeg_cut_short(const std::vector<uchar>& b) {
   return true;
 }
 
+// IMREAD_UNCHANGED, which alpha needs, skips the EXIF orientation that reading as colour
+// applies. Which of the eight turns and flips it was shows by comparing the two readings; the
+// alpha plane gets the same one.
+cv::Mat orient_like(const cv::Mat& alpha, const cv::Mat& unturned, const cv::Mat& oriented) {
+  using Turn = cv::Mat (*)(const cv::Mat&);
+  static const Turn turns[] = {
+      [](const cv::Mat& m) { return m; },
+      [](const cv::Mat& m) { cv::Mat o; cv::flip(m, o, 1); return o; },
+      [](const cv::Mat& m) { cv::Mat o; cv::rotate(m, o, cv::ROTATE_180); return o; },
+      [](const cv::Mat& m) { cv::Mat o; cv::flip(m, o, 0); return o; },
+      [](const cv::Mat& m) { cv::Mat o; cv::transpose(m, o); return o; },
+      [](const cv::Mat& m) { cv::Mat o; cv::rotate(m, o, cv::ROTATE_90_CLOCKWISE); return o; },
+      [](const cv::Mat& m) { cv::Mat o, t; cv::transpose(m, t); cv::rotate(t, o, cv::ROTATE_180); return o; },
+      [](const cv::Mat& m) { cv::Mat o; cv::rotate(m, o, cv::ROTATE_90_COUNTERCLOCKWISE); return o; },
+  };
+  double best = std::numeric_limits<double>::infinity();
+  cv::Mat out = alpha;
+  for (const Turn turn : turns) {
+    const cv::Mat candidate = turn(unturned);
+    if (candidate.size() != oriented.size()) continue;
+    const double d = cv::norm(candidate, oriented, cv::NORM_L1);
+    if (d < best) best = d, out = turn(alpha);
+    if (d == 0) break;
+  }
+  return out;
+}
+
 }  // namespace
 
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr) { return mat_to_tensor(bgr); }
@@ -98,17 +127,15 @@ Picture load_picture(const std::string& path) {
     pic.warnings.push_back("'" + path + "' is cut short (its JPEG data ends before the end-of-image marker): the "
                            "missing part of the picture is filled in grey");
   pic.bit_depth = raw.depth() == CV_16U ? 16 : 8;
-  if (raw.channels() == 4) {
-    cv::Mat bgr, alpha;
-    cv::cvtColor(raw, bgr, cv::COLOR_BGRA2BGR);
-    cv::extractChannel(raw, alpha, 3);
-    alpha.convertTo(pic.alpha, CV_32F, 1.0 / full_scale(raw.depth()));
-    pic.rgb = mat_to_tensor(bgr);
-    return pic;
-  }
   // Decoded again as colour: this applies the EXIF orientation and expands grey to BGR.
   const cv::Mat bgr = decode(cv::IMREAD_COLOR | cv::IMREAD_ANYDEPTH);
   if (bgr.empty()) throw Error("cannot read '" + path + "': not a picture, or damaged");
+  if (raw.channels() == 4) {
+    cv::Mat unturned, alpha;
+    cv::cvtColor(raw, unturned, cv::COLOR_BGRA2BGR);
+    cv::extractChannel(raw, alpha, 3);
+    orient_like(alpha, unturned, bgr).convertTo(pic.alpha, CV_32F, 1.0 / full_scale(raw.depth()));
+  }
   pic.rgb = mat_to_tensor(bgr);
   return pic;
 }
@@ -134,7 +161,9 @@ void save_picture(const Picture& picture, const std::string& path) {
   save_image(out, path);
 }
 
-void save_image(const cv::Mat& image, const std::string& path) {
+void save_image(const cv::Mat& image, const std::string& path) { commit_partial(save_image_partial(image, path), path); }
+
+std::string save_image_partial(const cv::Mat& image, const std::string& path) {
   const auto temp = partial_path(path);
   bool ok = false;
   try {
@@ -145,7 +174,7 @@ void save_image(const cv::Mat& image, const std::string& path) {
     discard_partial(temp);
     throw Error("cannot write '" + path + "'");
   }
-  commit_partial(temp, path);
+  return temp;
 }
 
 }  // namespace avdream

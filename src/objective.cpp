@@ -4,19 +4,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 namespace avdream {
 namespace {
 
 double parse_number(const std::string& text, const std::string& item) {
+  double v = NAN;
   try {
     std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v)) return v;
+    v = std::stod(text, &used);
+    if (used != text.size()) v = NAN;
   } catch (const std::exception&) {
   }
-  throw UsageError("--layers item '" + item + "': '" + text + "' is not a number");
+  if (!std::isfinite(v)) throw UsageError("--layers item '" + item + "': '" + text + "' is not a finite number");
+  // The network computes in single precision: a weight beyond it is infinite there, and the
+  // dream would be NaN.
+  if (std::abs(v) > std::numeric_limits<float>::max())
+    throw UsageError("--layers item '" + item + "': " + text + " is beyond single precision");
+  return v;
 }
 
 std::vector<std::string> unique_taps(const std::vector<Term>& terms, std::vector<std::string> Term::*field) {

@@ -61,6 +61,9 @@ TEST(Cli, BadInputGetsOneLineANonZeroExitAndNoOutput) {
       {{photo, "-o", out, "--frobnicate"}, 2, "frobnicate"},
       {{photo, "-o", (dir / "out.xyz").string()}, 2, ".xyz"},
       {{photo, "-o", out, "--device", "tpu"}, 2, "--device"},
+      {{photo, "-o", out, "--layers", "block_12:1e39"}, 2, "single precision"},
+      {{photo, "-o", out, "--layers", "block_12:nan"}, 2, "not a finite number"},
+      {{photo, "-o", out, "--thin-style"}, 2, "--thin-style needs --style"},
       {{photo, "-o", out, "--guide", (dir / "missing-guide.jpg").string()}, 1, "not found"},
       {{}, 2, "no input"},
   };
@@ -113,4 +116,16 @@ TEST(Cli, LargePhotoAtFullResolutionInBoundedMemory) {
   // size would be several GB.
   EXPECT_LT(r.max_rss_kb, 2'500'000) << "peak RSS " << r.max_rss_kb / 1024 << " MiB";
   RecordProperty("peak_rss_mib", static_cast<int>(r.max_rss_kb / 1024));
+}
+
+TEST(Cli, ADreamThatGoesNonFiniteStopsWithAClearError) {
+  test::TempDir dir;
+  const auto out = (dir / "dream.png").string();
+  // A weight within single precision whose objective overflows it.
+  const auto r = run_avdream({test::sample_image("owl.jpg").string(), "-o", out, "--layers", "block_12:3e38",
+                              "--octaves", "1", "--iterations", "2", "--max-size", "128", "-q"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("non-finite"), std::string::npos) << r.err;
+  EXPECT_EQ(files_in(dir.path()), 0) << "black pictures must not be written";
 }

@@ -2,9 +2,11 @@
 // soundtracks in videos.
 #include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/sound_job.hpp>
 
 #include <gtest/gtest.h>
+#include <torch/fft.h>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -56,6 +58,67 @@ const Model& yamnet() {
   return m;
 }
 
+// A 32-bit float WAV written byte by byte, so it can hold what no encoder makes (NaN, infinity).
+void write_float_wav(const std::string& path, int rate, int channels, const std::vector<float>& samples) {
+  std::ofstream f(path, std::ios::binary);
+  auto u32 = [&f](uint32_t v) { f.write(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&f](uint16_t v) { f.write(reinterpret_cast<const char*>(&v), 2); };
+  const uint32_t bytes = static_cast<uint32_t>(samples.size() * 4);
+  f.write("RIFF", 4);
+  u32(36 + bytes);
+  f.write("WAVEfmt ", 8);
+  u32(16);
+  u16(3);  // IEEE float
+  u16(static_cast<uint16_t>(channels));
+  u32(static_cast<uint32_t>(rate));
+  u32(static_cast<uint32_t>(rate * channels * 4));
+  u16(static_cast<uint16_t>(channels * 4));
+  u16(32);
+  f.write("data", 4);
+  u32(bytes);
+  f.write(reinterpret_cast<const char*>(samples.data()), bytes);
+}
+
+// The lag (in samples, within +-max_lag) at which `b` best lines up with `a`: b[i + lag] ~ a[i],
+// by FFT cross-correlation.
+int best_lag(const std::vector<float>& a, const std::vector<float>& b, int max_lag) {
+  int64_t n = 1;
+  while (n < int64_t(a.size() + b.size())) n <<= 1;
+  auto tensor = [](const std::vector<float>& v) { return torch::tensor(v); };
+  const auto c = torch::fft::irfft(torch::conj(torch::fft::rfft(tensor(a), n)) * torch::fft::rfft(tensor(b), n), n);
+  int best = 0;
+  float best_c = -1e30f;
+  for (int lag = -max_lag; lag <= max_lag; ++lag) {
+    const float v = c[(lag + n) % n].item<float>();
+    if (v > best_c) best_c = v, best = lag;
+  }
+  return best;
+}
+
+// A file's first audio stream as players place it: silence from time 0 until its first sample
+// (ffmpeg's aresample with first_pts=0), mono at 48 kHz.
+std::vector<float> sound_on_timeline(const test::TempDir& dir, const std::string& path) {
+  const auto wav = (dir / (std::filesystem::path(path).stem().string() + "_timeline.wav")).string();
+  const auto r = run_command("ffmpeg -v error -y -i '" + path + "' -map 0:a:0 -af aresample=async=1:first_pts=0 -ac 1 "
+                             "-ar 48000 -c:a pcm_f32le '" + wav + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return read_audio(wav).channel(0);
+}
+
+// Share of samples at or above `level` of full scale.
+double share_at_least(const std::vector<float>& samples, float level) {
+  std::size_t n = 0;
+  for (float v : samples) n += std::abs(v) >= level;
+  return double(n) / std::max<std::size_t>(1, samples.size());
+}
+
+// A square wave of `amplitude` at 220 Hz.
+std::vector<float> square_wave(int rate, double seconds, float amplitude) {
+  std::vector<float> x(static_cast<std::size_t>(seconds * rate));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::fmod(i * 220.0 / rate, 1.0) < 0.5 ? amplitude : -amplitude;
+  return x;
+}
+
 }  // namespace
 
 TEST(AudioWriter, WritesEveryFormatWithItsRateChannelsAndLength) {
@@ -104,6 +167,138 @@ TEST(AudioWriter, SoftLimitsInsteadOfClipping) {
   for (float v : back.samples) peak = std::max(peak, std::abs(v));
   EXPECT_LE(peak, 1.0f);
   EXPECT_GT(peak, 0.95f);
+}
+
+TEST(AudioWriter, LimitsPeaksWithoutFlatteningThem) {
+  test::TempDir dir;
+  // A square wave dreamed past full scale: a per-sample curve put every sample at 0.9999.
+  const auto square = square_wave(44100, 1.0, 1.3f);
+  AudioWriter w((dir / "square.wav").string(), 44100, 1);
+  w.write(square.data(), 1000);  // in uneven pieces: the limiter looks ahead across them
+  w.write(square.data() + 1000, square.size() - 1000);
+  w.finish();
+  EXPECT_EQ(w.limited_samples(), static_cast<int64_t>(square.size()));
+  const auto back = read_audio((dir / "square.wav").string());
+  ASSERT_EQ(back.samples.size(), square.size()) << "the look-ahead gives back every sample";
+  EXPECT_EQ(share_at_least(back.samples, 0.999f), 0.0);
+  EXPECT_GT(share_at_least(back.samples, 0.95f), 0.9) << "brought under the ceiling, not far below it";
+  // A loud sine keeps its shape: only its gain changes.
+  std::vector<float> sine(44100);
+  for (std::size_t i = 0; i < sine.size(); ++i) sine[i] = 1.6f * std::sin(2 * M_PI * 100 * i / 44100.0);
+  AudioWriter s((dir / "sine.wav").string(), 44100, 1);
+  s.write(sine.data(), sine.size());
+  s.finish();
+  const auto limited = read_audio((dir / "sine.wav").string());
+  EXPECT_GT(correlation(limited.samples, sine), 0.9999) << "the waveform was bent";
+}
+
+TEST(Spectro, ALoudSquareWaveIsLimitedNotClipped) {
+  test::TempDir dir;
+  const auto in = (dir / "square.wav").string(), out = (dir / "out.wav").string();
+  write_float_wav(in, 22050, 1, square_wave(22050, 2.0, 0.88f));
+  const auto r = run_avdream(with_quick({"--spectro", in, "-o", out, "--no-spectrogram", "-q"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto back = read_audio(out);
+  EXPECT_LT(share_at_least(back.samples, 0.999f), 0.001);
+}
+
+TEST(AudioReader, NonFiniteSamplesBecomeSilenceAndAreCounted) {
+  test::TempDir dir;
+  std::vector<float> x(16000);
+  int bad = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = 0.5f * std::sin(2 * M_PI * 440 * i / 16000.0);
+    if (i % 331 != 7) continue;
+    const int kind = bad++ % 3;
+    x[i] = kind == 0 ? NAN : kind == 1 ? INFINITY : -INFINITY;
+  }
+  const auto path = (dir / "nan.wav").string();
+  write_float_wav(path, 16000, 1, x);
+  AudioReader r(path);
+  std::vector<float> all;
+  for (auto b = r.read(1000); !b.empty(); b = r.read(1000)) all.insert(all.end(), b.begin(), b.end());
+  ASSERT_EQ(all.size(), x.size());
+  for (std::size_t i = 0; i < all.size(); ++i) ASSERT_TRUE(std::isfinite(all[i])) << "sample " << i;
+  ASSERT_EQ(r.warnings().size(), 1u);
+  EXPECT_NE(r.warnings()[0].find(std::to_string(bad) + " samples"), std::string::npos) << r.warnings()[0];
+}
+
+TEST(Spectro, AFloatFileWithNanSamplesIsDreamedNotSilenced) {
+  test::TempDir dir;
+  std::vector<float> x(2 * 22050);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = 0.5f * std::sin(2 * M_PI * 440 * i / 22050.0);
+    if (i % 300 == 0) x[i] = i % 600 ? INFINITY : NAN;  // 0.3% of the samples
+  }
+  const auto in = (dir / "nan.wav").string(), out = (dir / "out.wav").string();
+  write_float_wav(in, 22050, 1, x);
+  const auto r = run_avdream(with_quick({"--spectro", in, "-o", out, "--no-spectrogram"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("147 samples"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(" nan"), std::string::npos) << "no figure in the table is NaN: " << r.out;
+  for (auto& v : x) v = std::isfinite(v) ? v : 0.0f;
+  const auto back = read_audio(out);
+  EXPECT_GT(correlation(back.samples, x), 0.5) << "the sound came out silent or lost";
+}
+
+TEST(PartialFile, EveryOutputGetsATemporaryNameOfItsOwn) {
+  const auto a = partial_path("/tmp/x/bark.wav"), b = partial_path("/tmp/x/bark.wav");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(std::filesystem::path(a).parent_path(), "/tmp/x");
+  EXPECT_EQ(std::filesystem::path(a).extension(), ".wav");
+}
+
+TEST(Spectro, InputsOfOneNameGetOutputsOfTheirOwn) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "dogs");
+  std::filesystem::create_directories(dir / "birds");
+  tone_file(dir, "dogs/bark.wav", 16000, 1, 1.0);
+  tone_file(dir, "birds/bark.wav", 22050, 2, 1.5);
+  const auto out = dir / "out";
+  const auto r = run_avdream(
+      with_quick({"--spectro", (dir / "dogs").string(), (dir / "birds").string(), "-o", out.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("birds/bark.wav goes to " + (out / "bark-2.wav").string()), std::string::npos) << r.err;
+  const auto first = read_audio((out / "bark.wav").string()), second = read_audio((out / "bark-2.wav").string());
+  EXPECT_EQ(first.sample_rate, 16000);
+  EXPECT_EQ(first.frames(), 16000);
+  EXPECT_EQ(second.sample_rate, 22050);
+  EXPECT_EQ(second.channels, 2);
+  EXPECT_EQ(second.frames(), 33075);
+  EXPECT_TRUE(std::filesystem::exists(out / "bark_spectrogram.png"));
+  EXPECT_TRUE(std::filesystem::exists(out / "bark-2_spectrogram.png"));
+  EXPECT_EQ(test::files_in(out), 4);
+  EXPECT_NE(r.out.find("bark.wav -> bark-2.wav"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 dreamed, 0 failed"), std::string::npos) << r.out;
+}
+
+TEST(Spectro, StartAndDurationCutEachSound) {
+  test::TempDir dir;
+  const auto in = tone_file(dir, "t.wav", 16000, 1, 3.0);
+  const auto out = (dir / "cut.wav").string();
+  const auto r = run_avdream(with_quick({"--spectro", in, "-o", out, "--start", "1", "--duration", "1.5", "-q"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_audio(out).frames(), 24000);
+  const auto negative = run_avdream({"--spectro", in, "-o", (dir / "x.wav").string(), "--start", "-1"});
+  EXPECT_EQ(negative.exit_code, 2) << negative.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.wav"));
+}
+
+TEST(SoundJob, ThePictureGoesInOnlyWithItsSound) {
+  test::TempDir dir;
+  const auto in = tone_file(dir, "t.wav", 16000, 1, 1.0);
+  // The sound's finish() fails: its name is taken by a folder, so the rename into place fails.
+  const auto out = (dir / "out" / "x.wav").string();
+  std::filesystem::create_directories(out);
+  SoundJob job;
+  job.params.iterations = 1;
+  job.params.gl_iterations = 2;
+  job.picture = (dir / "out" / "x_spectrogram.png").string();
+  const auto model = prepare_sound_job(job, (dir / "y.wav").string());
+  EXPECT_THROW(dream_sound_file(in, out, job, model), Error);
+  EXPECT_FALSE(std::filesystem::exists(job.picture)) << "a picture without its sound";
+  EXPECT_EQ(test::files_in(dir / "out"), 1) << "a temporary file was left behind";
 }
 
 TEST(AudioReader, ReadsASectionInBlocks) {
@@ -287,6 +482,26 @@ TEST(Spectro, ReadsTheSoundOfAVideo) {
   EXPECT_EQ(clip.sample_rate, 44100);
   EXPECT_EQ(clip.channels, 2);
   EXPECT_NEAR(clip.duration(), 10.0, 0.05);
+}
+
+// Sound that starts after the video (here 0.25 s, a chirp, which lines up at one lag only) keeps
+// its place when it is re-encoded for the container (Vorbis into mp4) or dreamed, as a copied
+// stream always did.
+TEST(VideoSound, SoundThatStartsLateKeepsItsPlace) {
+  test::TempDir dir;
+  const auto in = (dir / "late.mkv").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=96x64:rate=5 -itsoffset 0.25 -f lavfi -i "
+                        "'aevalsrc=0.4*sin(2*PI*(200*t+250*t*t)):s=48000' -t 2 -c:v libx264 -c:a libvorbis '" + in + "'")
+                .exit_code, 0);
+  const auto source = sound_on_timeline(dir, in);
+  for (const std::string audio : {"keep", "dream"}) {
+    const auto out = (dir / (audio + ".mp4")).string();
+    const auto r = run_avdream(
+        with_quick({in, "-o", out, "--audio", audio, "--max-size", "96", "--octaves", "1", "--iterations", "1", "-q"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const int lag = best_lag(source, sound_on_timeline(dir, out), 24000);
+    EXPECT_LE(std::abs(lag), 48) << audio << ": the sound moved by " << lag << " samples at 48 kHz";
+  }
 }
 
 TEST(VideoSound, TheDreamedSoundtrackIsMuxedInSync) {

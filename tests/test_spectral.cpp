@@ -3,6 +3,7 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/media.hpp>
 #include <avdream/audio.hpp>
+#include <avdream/still.hpp>
 #include <avdream/labels.hpp>
 #include <avdream/spectral.hpp>
 
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <random>
 
+#include "../audio/stream_summary.hpp"
 #include "support.hpp"
 
 using namespace avdream;
@@ -165,4 +167,54 @@ TEST(AudioDream, ABarkDreamedTowardBirdSongScoresHigherForIt) {
   EXPECT_LT(r.convergence_db, r.convergence_start_db);
   std::cout << "bird logit " << r.score_before << " -> " << r.score_after << " (resynthesized " << again.item<double>()
             << "), Griffin-Lim " << r.convergence_start_db << " -> " << r.convergence_db << " dB\n";
+}
+
+TEST(AudioDream, TheAfterScoreIsThatOfTheDreamedSpectrogram) {
+  const auto yamnet = Model::load(resolve_model("yamnet"));
+  const auto clip = read_audio((test::shared_dir() / "samples" / "audio" / "dog" / "sounds_dog_bark.flac").string());
+  const auto objective = make_objective(yamnet, {});
+  AudioDreamParams p;
+  p.iterations = 1;
+  p.gl_iterations = 2;
+  const auto r = dream_audio(yamnet, objective, {clip.channel(0)}, clip.sample_rate, p);
+  // One step: the score it started from is the before, and the after must be past it.
+  EXPECT_GT(r.score_after, r.score_before * 1.01) << r.score_before << " -> " << r.score_after;
+  // Exactly the objective of the dreamed log-mel on the first step's patch grid.
+  auto tiling = front_end(yamnet, 16000);
+  tiling.patch_hop = tiling.patch_frames;
+  std::mt19937_64 rng(p.seed);
+  const int64_t shift = static_cast<int64_t>(rng() % tiling.patch_frames);
+  torch::NoGradGuard no_grad;
+  const double again = score_log_mel(yamnet, objective, tiling, r.logmel_after.roll(shift, 0)).item<double>();
+  EXPECT_NEAR(r.score_after, again, 1e-4 * std::abs(again));
+}
+
+TEST(SoundStream, ClipScoresFedInPiecesAreThoseOfTheWhole) {
+  const auto yamnet = Model::load(resolve_model("yamnet"));
+  const auto fe = front_end(yamnet, 16000);
+  torch::manual_seed(1);
+  for (const int64_t frames : {50, 96, 97, 1000}) {
+    const auto logmel = torch::randn({frames, 64}) - 3.0;
+    torch::NoGradGuard no_grad;
+    const auto whole =
+        torch::sigmoid(yamnet.forward(log_mel_patches(fe, logmel), {kLogits}).at(kLogits)).mean(0);
+    avdream::detail::ClipScorer scorer(yamnet, fe);
+    for (int64_t at = 0, piece = 1; at < frames; at += piece, piece = piece * 3 + 7)
+      scorer.add(logmel.slice(0, at, std::min(frames, at + piece)));
+    EXPECT_LT((scorer.finish() - whole).abs().max().item<double>(), 1e-5) << frames << " frames";
+  }
+}
+
+TEST(SoundStream, ALongSpectrogramIsKeptInAPicturesWorthOfRows) {
+  avdream::detail::LogMelSummary summary;
+  const auto logmel = torch::arange(10000 * 2, torch::kFloat).reshape({10000, 2});
+  for (int64_t at = 0, piece = 1; at < 10000; at += piece, piece = piece % 997 + 13)
+    summary.add(logmel.slice(0, at, std::min<int64_t>(10000, at + piece)));
+  const int group = summary.frames_per_row();
+  const auto rows = summary.finish();
+  EXPECT_EQ(group, 4);
+  EXPECT_EQ(rows.size(0), 2500);
+  EXPECT_LE(rows.size(0), avdream::detail::LogMelSummary::kMaxRows);
+  for (const int64_t row : {0, 1234, 2499})
+    EXPECT_TRUE(torch::allclose(rows[row], logmel.slice(0, row * group, (row + 1) * group).mean(0))) << row;
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace avdream {
 namespace {
@@ -57,7 +58,8 @@ void check_video_params(const VideoDreamParams& p) {
   if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("the warm step must be in (0, 1]");
   if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
   if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
-  if (!(p.temporal_weight >= 0.0)) throw UsageError("--temporal-weight must be 0 or more");
+  if (!(p.temporal_weight >= 0.0 && std::isfinite(p.temporal_weight)))
+    throw UsageError("--temporal-weight must be a finite number, 0 or more");
 }
 
 torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,

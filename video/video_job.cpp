@@ -233,6 +233,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   writer.finish();
   sheet.write();
   report.warnings = reader.warnings();
+  report.warnings.insert(report.warnings.end(), report.sound.warnings.begin(), report.sound.warnings.end());
   report.notes = writer.notes();
   report.flow_seconds = flow_seconds;
   report.seconds = seconds_since(start);

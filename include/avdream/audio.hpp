@@ -62,7 +62,7 @@ torch::Tensor score_log_mel(const Model& model, const Objective& objective, cons
 
 // The model's clip scores: sigmoid(logits) averaged over the patches, [classes].
 torch::Tensor clip_class_scores(const Model& model, const LogMelFrontEnd& fe, const torch::Tensor& logmel);
-// The same for several spectrograms at once (batched together).
+// The same for several spectrograms.
 std::vector<torch::Tensor> clip_class_scores(const Model& model, const LogMelFrontEnd& fe,
                                              const std::vector<torch::Tensor>& logmels);
 // The same for a (mono) sound at any rate: resampled to the model's rate, through its front end.
@@ -72,7 +72,8 @@ struct AudioDreamResult {
   std::vector<std::vector<float>> channels;  // the dreamed sound, same length and channel count
   torch::Tensor logmel_before, logmel_after;  // [frames, n_mels] of the mid signal
   torch::Tensor gain;                         // dreamed / original magnitude, [frames, bins]
-  // The objective at the first and the last gradient step (0 without steps).
+  // The objective before the first gradient step and after the last, on the same patch grid
+  // (0 without steps).
   double score_before = 0, score_after = 0;
   // Griffin-Lim's spectral convergence (dB) on the first channel, at its first and last
   // iteration: how close the sound came to the dreamed magnitudes.
@@ -92,9 +93,14 @@ using SoundSink = std::function<void(const float* interleaved, int64_t frames)>;
 // Seconds of sound done so far; returning false cancels (Cancelled is thrown).
 using SoundProgressFn = std::function<bool(double seconds_done)>;
 
+// Memory stays flat however long the sound: the report keeps a picture's worth of it.
 struct SoundStreamReport {
   int64_t frames = 0;                        // read and written
-  torch::Tensor logmel_before, logmel_after; // of the whole sound, [frames, n_mels]
+  // The log-mel spectrograms of the whole sound for the picture, [rows, n_mels]: a row per
+  // frame, or for a long sound (over 3200 frames) the mean of `logmel_frames_per_row` frames.
+  torch::Tensor logmel_before, logmel_after;
+  int logmel_frames_per_row = 1;
+  torch::Tensor scores_before, scores_after;  // the model's clip scores of the whole sound, [classes]
   double score_before = 0, score_after = 0;  // the objective, averaged over blocks by length
   double convergence_db = 0;                 // Griffin-Lim's, averaged over blocks by length
 };

@@ -24,6 +24,9 @@ struct AudioInfo {
   int channels = 0;
   double start = 0.0;     // the section read: [start, start + duration) in source seconds
   double duration = 0.0;  // of that section, from the container (an estimate)
+  // The source time (seconds, the container's clock) of the first sample read() gives: the
+  // section's start, or later where the stream's first decoded sound is (known after a read()).
+  double first_sample_time = 0.0;
 };
 
 class AudioReader {
@@ -69,7 +72,8 @@ void check_audio_output(const std::string& path);
 class AudioWriter {
  public:
   // Prepares `path` (format from its extension). Nothing appears at `path` until finish().
-  // Samples beyond [-1, 1] are soft-limited, not clipped.
+  // Sound louder than full scale is brought under it by a look-ahead limiter (the gain comes
+  // down smoothly around the peaks: the waveform keeps its shape), not clipped.
   AudioWriter(const std::string& path, int sample_rate, int channels);
   ~AudioWriter();  // without finish(): the temporary file is removed
   AudioWriter(AudioWriter&&) noexcept;
@@ -77,7 +81,7 @@ class AudioWriter {
 
   void write(const float* interleaved, int64_t frames);
   void finish();
-  // Samples the limiter touched (they were louder than full scale).
+  // Samples the limiter had to bring down (louder than its ceiling, 0.98 of full scale).
   int64_t limited_samples() const;
 
  private:

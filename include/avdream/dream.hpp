@@ -39,6 +39,11 @@ DreamParams default_dream_params();
 // Throws UsageError naming the first impossible field.
 void check_dream_params(const DreamParams& params);
 
+// Throws Error when a dream's gradient or objective (`value`) is NaN or infinite: a model that
+// returns NaN, or a weight that overflows, must stop the work with a clear message instead of
+// ending as black frames or silence. `where` says which step ("octave 2, step 3").
+void check_dream_finite(double value, const std::string& where);
+
 struct DreamProgress {
   int octave = 0, octaves = 0;      // current level (0-based), number of levels
   int steps_done = 0, steps_total = 0;

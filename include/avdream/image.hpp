@@ -28,6 +28,9 @@ void save_picture(const Picture& picture, const std::string& path);
 
 // Writes an OpenCV image (BGR, 8 or 16 bit) the same atomic way.
 void save_image(const cv::Mat& image, const std::string& path);
+// The first half of that: writes the image under `path`'s temporary name and returns that
+// name, for commit_partial() (partial_file.hpp) once whatever it belongs with is complete.
+std::string save_image_partial(const cv::Mat& image, const std::string& path);
 
 // Throws UsageError when OpenCV cannot write files with this path's extension.
 void check_picture_output(const std::string& path);

@@ -77,6 +77,9 @@ struct SpectrogramPanel {
   torch::Tensor logmel;  // [frames, n_mels], natural log as the model sees it
   std::string title;
 };
-cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe);
+// Each row of the panels' spectrograms stands for `frames_per_row` frames of the front end (a
+// long sound's summary, SoundStreamReport).
+cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe,
+                            int frames_per_row = 1);
 
 }  // namespace avdream

@@ -85,7 +85,17 @@ void AudioEncoder::push(const uint8_t* const* data, int samples, const PacketSin
   const int n = swr_convert(swr_.get(), planes.data(), capacity, const_cast<const uint8_t**>(data), samples);
   if (n > 0) av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(planes.data()), n);
   av_freep(&planes[0]);
+  if (drop_ > 0) {
+    const int dropped = std::min<int>(static_cast<int>(std::min<int64_t>(drop_, INT32_MAX)), av_audio_fifo_size(fifo_.get()));
+    av_audio_fifo_drain(fifo_.get(), dropped);
+    drop_ -= dropped;
+  }
   encode_from_fifo(false, emit);
+}
+
+void AudioEncoder::start_at(int64_t pts) {
+  next_pts_ = std::max<int64_t>(pts, 0);
+  drop_ = std::max<int64_t>(-pts, 0);
 }
 
 void AudioEncoder::flush(const PacketSink& emit) {

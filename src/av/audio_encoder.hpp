@@ -28,6 +28,10 @@ class AudioEncoder {
   void push(const uint8_t* const* data, int samples, const PacketSink& emit);
   // Encodes what is left and drains the encoder.
   void flush(const PacketSink& emit);
+  // Where the first sample pushed belongs in the output, in samples of the encoder's rate
+  // (default 0): a sound that starts after the video starts later; a negative start drops the
+  // samples before 0. Call before the first push().
+  void start_at(int64_t pts);
 
  private:
   void encode_from_fifo(bool final, const PacketSink& emit);
@@ -39,6 +43,7 @@ class AudioEncoder {
   PacketPtr encoded_ = make_packet();
   AVStream* stream_ = nullptr;
   int64_t next_pts_ = 0;  // in samples of the encoder
+  int64_t drop_ = 0;      // samples still to drop before the output's time 0
 };
 
 }  // namespace avdream::av

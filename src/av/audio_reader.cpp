@@ -29,9 +29,29 @@ struct AudioReader::Impl {
   int64_t skip = 0;              // frames still to drop before the section starts
   int64_t left = INT64_MAX;      // frames the section still has
   bool seeked = false;           // after a seek, the first frame's time says what to drop
+  bool timed = false;            // info.first_sample_time is known
   bool eof = false;
   int damaged = 0;
+  int64_t non_finite = 0;             // NaN or infinite samples replaced by silence so far
+  std::size_t non_finite_warning = 0;  // its line in warnings, once there is one
   std::vector<std::string> warnings;
+
+  // A float file can hold NaN or infinite samples; one of them would turn the whole dream
+  // (every STFT frame it touches, then Griffin-Lim's every iteration) into NaN, written as
+  // silence. They become 0, and a warning counts them.
+  void sanitize(std::vector<float>& samples) {
+    int64_t found = 0;
+    for (auto& v : samples)
+      if (!std::isfinite(v)) v = 0.0f, ++found;
+    if (!found) return;
+    if (!non_finite) {
+      non_finite_warning = warnings.size();
+      warnings.emplace_back();
+    }
+    non_finite += found;
+    warnings[non_finite_warning] = std::to_string(non_finite) + " samples of '" + info.path +
+                                   "' were not numbers (NaN or infinite) and were replaced by silence";
+  }
 
   // Decodes until at least `frames` frames are pending or the stream ends.
   void fill(int64_t frames) {
@@ -58,6 +78,13 @@ struct AudioReader::Impl {
       if (pts != AV_NOPTS_VALUE)
         skip = std::max<int64_t>(0, std::llround((info.start - (pts - origin) * av_q2d(src.stream->time_base)) * info.sample_rate));
     }
+    if (!timed) {  // where the first sample handed out lies (a decoder may start after the stream)
+      timed = true;
+      const int64_t pts = f.best_effort_timestamp;
+      const int64_t origin = src.stream->start_time != AV_NOPTS_VALUE ? src.stream->start_time : 0;
+      info.first_sample_time = (pts != AV_NOPTS_VALUE ? pts : origin) * av_q2d(src.stream->time_base) +
+                               (pts != AV_NOPTS_VALUE ? double(skip) / info.sample_rate : info.start);
+    }
     const std::size_t at = pending.size();
     pending.resize(at + std::size_t(f.nb_samples) * info.channels);
     uint8_t* out = reinterpret_cast<uint8_t*>(pending.data() + at);
@@ -80,7 +107,7 @@ AudioReader::AudioReader(const std::string& path, double start, double duration)
   if (std::filesystem::is_regular_file(path, ec) && std::filesystem::file_size(path, ec) > 0)
     d.snd.reset(sf_open(path.c_str(), SFM_READ, &sf));
   if (d.snd && sf.channels > 0 && sf.samplerate > 0) {
-    d.info = {path, "libsndfile", sf.samplerate, sf.channels, start, 0.0};
+    d.info = {path, "libsndfile", sf.samplerate, sf.channels, start, 0.0, start};
     const double total = double(sf.frames) / sf.samplerate;
     d.info.duration = std::max(0.0, duration >= 0 ? std::min(duration, total - start) : total - start);
     d.left = duration >= 0 && duration * sf.samplerate < 1e18 ? std::llround(duration * sf.samplerate) : INT64_MAX;
@@ -135,6 +162,7 @@ std::vector<float> AudioReader::read(int64_t max_frames) {
     out.resize(std::size_t(std::max<int64_t>(n, 0)) * d.info.channels);
     d.left -= std::max<int64_t>(n, 0);
     if (n <= 0) d.left = 0;
+    d.sanitize(out);
     return out;
   }
   d.fill(want);
@@ -142,6 +170,7 @@ std::vector<float> AudioReader::read(int64_t max_frames) {
   std::vector<float> out(d.pending.begin(), d.pending.begin() + n * d.info.channels);
   d.pending.erase(d.pending.begin(), d.pending.begin() + n * d.info.channels);
   d.left -= n;
+  d.sanitize(out);
   return out;
 }
 

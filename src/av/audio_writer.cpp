@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "audio_encoder.hpp"
+#include "peak_limiter.hpp"
 
 namespace avdream {
 namespace {
@@ -34,15 +35,6 @@ int sndfile_format(const std::string& ext) {
   return 0;
 }
 
-// Above 0.9 of full scale the signal bends smoothly toward 1 instead of clipping.
-float soft_limit(float x, int64_t& limited) {
-  constexpr float knee = 0.9f, room = 1.0f - knee;
-  const float a = std::abs(x);
-  if (a <= knee) return x;
-  ++limited;
-  return std::copysign(knee + room * std::tanh((a - knee) / room), x);
-}
-
 }  // namespace
 
 void check_audio_output(const std::string& path) {
@@ -57,7 +49,7 @@ void check_audio_output(const std::string& path) {
 struct AudioWriter::Impl {
   std::string target, temp;
   int channels = 0;
-  int64_t limited = 0;
+  std::unique_ptr<av::PeakLimiter> limiter;
   bool finished = false;
   std::vector<float> scratch;
   // libsndfile
@@ -67,6 +59,18 @@ struct AudioWriter::Impl {
   std::unique_ptr<av::AudioEncoder> encoder;
 
   void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing '" + target + "'"); }
+  // Writes what the limiter let out (it holds back a few milliseconds until finish()).
+  void write_scratch() {
+    const int64_t frames = int64_t(scratch.size()) / channels;
+    if (frames == 0) return;
+    if (snd) {
+      if (sf_writef_float(snd, scratch.data(), frames) != frames) throw Error("writing '" + target + "': " + sf_strerror(snd));
+    } else {
+      const uint8_t* planes[1] = {reinterpret_cast<const uint8_t*>(scratch.data())};
+      encoder->push(planes, static_cast<int>(frames), [this](AVPacket* p) { write_packet(p); });
+    }
+    scratch.clear();
+  }
   void close() {
     if (snd) sf_close(snd);
     snd = nullptr;
@@ -89,6 +93,7 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
   d.target = path;
   d.temp = partial_path(path);
   d.channels = channels;
+  d.limiter = std::make_unique<av::PeakLimiter>(sample_rate, channels);
   if (const int format = sndfile_format(lower_extension(path))) {
     SF_INFO info{};
     info.samplerate = sample_rate;
@@ -114,23 +119,18 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
 AudioWriter::~AudioWriter() = default;
 AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
 AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
-int64_t AudioWriter::limited_samples() const { return impl_->limited; }
+int64_t AudioWriter::limited_samples() const { return impl_->limiter->limited_samples(); }
 
 void AudioWriter::write(const float* interleaved, int64_t frames) {
   auto& d = *impl_;
-  d.scratch.resize(std::size_t(frames) * d.channels);
-  for (std::size_t i = 0; i < d.scratch.size(); ++i) d.scratch[i] = soft_limit(interleaved[i], d.limited);
-  if (d.snd) {
-    if (sf_writef_float(d.snd, d.scratch.data(), frames) != frames)
-      throw Error("writing '" + d.target + "': " + sf_strerror(d.snd));
-    return;
-  }
-  const uint8_t* planes[1] = {reinterpret_cast<const uint8_t*>(d.scratch.data())};
-  d.encoder->push(planes, static_cast<int>(frames), [&d](AVPacket* p) { d.write_packet(p); });
+  d.limiter->process(interleaved, frames, d.scratch);
+  d.write_scratch();
 }
 
 void AudioWriter::finish() {
   auto& d = *impl_;
+  d.limiter->flush(d.scratch);
+  d.write_scratch();
   if (d.snd) {
     const int r = sf_close(d.snd);
     d.snd = nullptr;

@@ -1,4 +1,5 @@
 // VideoWriter: encode RGB frames, carry the source's other streams, mux, rename into place.
+#include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 #include <avdream/media.hpp>
 #include <avdream/partial_file.hpp>
@@ -113,7 +114,8 @@ struct VideoWriter::Impl {
   AVRational source_tb{1, 1};
   int64_t first_pts = AV_NOPTS_VALUE;  // source pts at output time 0
   int64_t last_dts = AV_NOPTS_VALUE;   // of the video, in its stream's time base
-  double offset = 0.0;  // seconds of source time at output time 0
+  double offset = 0.0;  // seconds of source time at output time 0, from the video's start
+  double video_origin = 0.0;  // the video stream's start, seconds of the container's time
   double section_end = 1e300;
   double video_end = 1e300;  // source seconds just after the last frame written
   double fps = 25.0;
@@ -139,7 +141,9 @@ struct VideoWriter::Impl {
   std::vector<Carried> carried;  // indexed by input stream index (in == null: not carried)
   bool side_done = false;
   double side_time = -1e300;  // in the side input's own time
-  double side_origin = 0.0;   // side input time at output time 0: the offset, or 0 for dreamed sound
+  // Side input time at output time 0: the section's start in the container's time for the
+  // source's streams; for dreamed sound, less the source time of its first sample.
+  double side_origin = 0.0;
   double to_side(double source_time) const { return source_time - offset + side_origin; }
 
   void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing " + target); }
@@ -167,7 +171,7 @@ struct VideoWriter::Impl {
     side_time = std::max(side_time, t);
     const bool in_section = t >= side_origin - 1e-3 || side_origin < 1e-3;
     if (!in_section || t >= to_side(section_end) || (p->flags & AV_PKT_FLAG_CORRUPT)) return;
-    if (c.transcoder) {
+    if (c.transcoder) {  // placed by its first frame's time, as the copies below are
       c.transcoder->push(p, [this](AVPacket* out) { write_packet(out); });
       return;
     }
@@ -252,15 +256,19 @@ struct VideoWriter::Impl {
 
   // The dreamed soundtrack (a sound file starting at output time 0) takes the place of the
   // source's audio and subtitle streams, re-encoded for the container.
-  void add_dreamed_sound(const std::string& path) {
+  void add_dreamed_sound(const std::string& path, const std::string& source_path) {
+    // The dreamed sound starts where an AudioReader of the section starts reading the source
+    // (the sound job read it so): that is where its first sample goes.
+    AudioReader source_sound(source_path, offset);
+    source_sound.read(1);
     side = av::open_input(path);
-    side_origin = 0.0;
+    side_origin = video_origin + offset - source_sound.info().first_sample_time;
     carried.resize(side->nb_streams);
     const int index = av_find_best_stream(side.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
     const AVCodec* encoder = av::audio_encoder_for(out->oformat);
     if (index < 0 || !encoder) throw Error("the container of '" + target + "' takes no sound");
     for (unsigned i = 0; i < side->nb_streams; ++i) side->streams[i]->discard = int(i) == index ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-    auto t = std::make_unique<av::AudioTranscoder>(side->streams[index], out.get(), encoder);
+    auto t = std::make_unique<av::AudioTranscoder>(side->streams[index], out.get(), encoder, side_origin);
     carried[index] = {side->streams[index], t->output_stream(), std::move(t)};
   }
 
@@ -269,6 +277,7 @@ struct VideoWriter::Impl {
     target = path;
     temp = partial_path(path);
     offset = info.start;
+    video_origin = info.origin_pts * double(info.time_base_num) / info.time_base_den;
     section_end = info.start + (info.duration > 0 ? info.duration : 1e300);
     source_tb = AVRational{info.time_base_num, info.time_base_den};
     fps = info.fps;
@@ -289,7 +298,7 @@ struct VideoWriter::Impl {
     }
     if (audio == AudioMode::Dream) {
       if (dreamed_sound.empty()) throw Error("VideoWriter: AudioMode::Dream needs the dreamed sound file");
-      add_dreamed_sound(dreamed_sound);
+      add_dreamed_sound(dreamed_sound, source_path);
     } else {
       add_side_streams(source_path, vindex, audio);
     }
@@ -329,7 +338,7 @@ struct VideoWriter::Impl {
   void add_side_streams(const std::string& source_path, int video_index, AudioMode audio) {
     if (audio == AudioMode::None) return;
     side = av::open_input(source_path);
-    side_origin = offset;
+    side_origin = video_origin + offset;
     carried.resize(side->nb_streams);
     for (unsigned i = 0; i < side->nb_streams; ++i) {
       AVStream* in = side->streams[i];
@@ -349,7 +358,7 @@ struct VideoWriter::Impl {
         carried[i] = {in, o, nullptr};
       } else if (type == AVMEDIA_TYPE_AUDIO && av::audio_encoder_for(out->oformat)) {
         const AVCodec* encoder = av::audio_encoder_for(out->oformat);
-        auto t = std::make_unique<av::AudioTranscoder>(in, out.get(), encoder);
+        auto t = std::make_unique<av::AudioTranscoder>(in, out.get(), encoder, side_origin);
         notes.push_back(std::string("audio stream ") + std::to_string(i) + " (" + codec + ") re-encoded to " +
                         encoder->name + ": the container does not take " + codec);
         carried[i] = {in, t->output_stream(), std::move(t)};

@@ -85,6 +85,8 @@ SoundJob Options::sound_job() const {
   SoundJob job = sound;
   job.params.step *= audio_strength;
   job.params.seed = dream.seed;
+  job.start = video.start;
+  job.duration = video.duration;
   job.device = parse_device(device);
   if (job.targets.classes.empty()) job.targets.classes = theme_named(theme).sound_classes;
   return job;
@@ -188,8 +190,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_flag("--no-flow", [&v](int64_t) { v.params.flow = false; }, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", v.params.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->capture_default_str()->group(video_group);
-  auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds)")->group(video_group);
-  auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds)")->group(video_group);
+  auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds); with --spectro, of each sound")->group(video_group);
+  auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9")->capture_default_str()->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
   app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
@@ -268,6 +270,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   if (start->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
   if (duration->count() && !(std::isfinite(v.duration) && v.duration > 0))
     return usage("--duration must be a number of seconds, more than 0");
+  if (thin && !st.enabled()) return usage("--thin-style needs --style (it lightens a style transfer)");
   for (auto* action : farm->get_subcommands()) {
     o.command = Command::Farm;
     f.action = action->get_name();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "options.hpp"
 #include "terminal.hpp"
@@ -29,7 +30,40 @@ bool is_sound_file(const fs::path& p) {
 
 struct Item {
   std::string input, output, picture;
+  bool renamed = false;  // its name was taken by an earlier input's output
 };
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// Two inputs of one name (dogs/bark.wav, birds/bark.wav), or whose pictures would share one
+// (bark.wav, bark.flac), must not share an output: the first keeps the name, each later one gets
+// -2, -3... before its extension. Compared without case, for file systems that ignore it.
+void make_names_unique(std::vector<Item>& items, bool pictures) {
+  auto picture_of = [](const fs::path& out) { return (out.parent_path() / (out.stem().string() + "_spectrogram.png")).string(); };
+  std::set<std::string> taken;
+  for (auto& item : items) {
+    const fs::path first(item.output);
+    for (int n = 1;; ++n) {
+      const fs::path out = n == 1 ? first
+                                  : first.parent_path() / (first.stem().string() + "-" + std::to_string(n) +
+                                                           first.extension().string());
+      const auto key = lower(fs::absolute(out).lexically_normal().string());
+      const auto picture_key = lower(fs::absolute(picture_of(out)).lexically_normal().string());
+      if (taken.count(key) || (pictures && taken.count(picture_key))) continue;
+      taken.insert(key);
+      if (pictures) {
+        taken.insert(picture_key);
+        item.picture = picture_of(out);
+      }
+      item.renamed = n > 1;
+      item.output = out.string();
+      break;
+    }
+  }
+}
 
 // Where each input's dream goes: -o itself for one file (default <stem>_dream<ext>), else the
 // input's file name inside the -o folder (default <folder>_dream, or dreamed/ for a list).
@@ -62,10 +96,7 @@ std::vector<Item> plan(const Options& o) {
     if (folder.filename().empty()) folder = folder.parent_path();
     for (const auto& f : files) items.push_back({f, (folder / fs::path(f).filename()).string(), ""});
   }
-  for (auto& item : items) {
-    const fs::path out(item.output);
-    if (o.spectrograms) item.picture = (out.parent_path() / (out.stem().string() + "_spectrogram.png")).string();
-  }
+  make_names_unique(items, o.spectrograms);
   return items;
 }
 
@@ -87,7 +118,9 @@ void print_table(const std::vector<Result>& results) {
   std::printf("%-36s %6s %2s %6s  %-42s %-30s %6s %6s\n", "file", "Hz", "ch", "sec", "heard as (before -> after)",
               "target score", "GL dB", "x real");
   for (const auto& r : results) {
-    const auto name = shorten(fs::path(r.item.input).filename().string(), 36);
+    auto file = fs::path(r.item.input).filename().string();
+    if (r.item.renamed) file += " -> " + fs::path(r.item.output).filename().string();
+    const auto name = shorten(file, 36);
     if (!r.error.empty()) {
       std::printf("%-36s FAILED: %s\n", name.c_str(), r.error.c_str());
       continue;
@@ -111,6 +144,9 @@ int dream_sounds(const Options& o) {
   job.picture = items.front().picture;  // checked with the rest
   const auto model = prepare_sound_job(job, items.front().output);
   const bool show = show_progress(o.quiet);
+  for (const auto& item : items)
+    if (item.renamed)
+      std::cerr << "avdream: note: " << item.input << " goes to " << item.output << " (an earlier input has its name)\n";
 
   // Refused outputs fail at once; the rest are dreamed side by side.
   std::vector<Result> results;
