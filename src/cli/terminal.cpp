@@ -42,6 +42,9 @@ void install_stop_handlers() {
   std::thread(watchdog).detach();
   struct sigaction action {};
   action.sa_handler = request_stop;
+  // Interrupted system calls resume: an open() or read() cut short by the signal would fail as
+  // if the file were broken ("cannot open ..."); the flag or the watchdog ends the work instead.
+  action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) ::sigaction(signal, &action, nullptr);
 }
