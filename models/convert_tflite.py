@@ -14,7 +14,6 @@ renamed at the end.
 Needs Debian's python3-torch and python3-flatbuffers; no TensorFlow.
 """
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -149,11 +148,17 @@ def _set_meta(module, meta):
 
 # --- reading the TFLite graph into those modules -------------------------------------------------
 
+def _count(quant_log, op, weight):
+    """Tallies how each operator's weights were stored, for the provenance record."""
+    key = f"{op.name} {weight.describe_quantization()}"
+    quant_log[key] = quant_log.get(key, 0) + 1
+
+
 def conv_from(tfl, op, quant_log):
     """A TFConv from a CONV_2D or DEPTHWISE_CONV_2D operator (NHWC weights to NCHW)."""
-    x, w, b = (tfl.tensors[i] for i in op.inputs[:3])
+    w, b = (tfl.tensors[i] for i in op.inputs[1:3])
     wq = w.dequantized()
-    quant_log[f"{op.name} {w.describe_quantization()}"] = quant_log.get(f"{op.name} {w.describe_quantization()}", 0) + 1
+    _count(quant_log, op, w)
     o = op.options
     if o["dilation"] != (1, 1) or o["stride"][0] != o["stride"][1]:
         raise ConversionError(f"unsupported {op.name} options {o}")
@@ -171,8 +176,7 @@ def conv_from(tfl, op, quant_log):
 def linear_from(tfl, op, quant_log):
     """The classifier: a FULLY_CONNECTED operator, or a 1x1 CONV_2D on the pooled features."""
     w, b = tfl.tensors[op.inputs[1]], tfl.tensors[op.inputs[2]]
-    key = f"{op.name} {w.describe_quantization()}"
-    quant_log[key] = quant_log.get(key, 0) + 1
+    _count(quant_log, op, w)
     weight = w.dequantized().reshape(w.shape[0], -1)
     layer = nn.Linear(weight.shape[1], weight.shape[0])
     with torch.no_grad():
@@ -228,7 +232,7 @@ def build_yamnet(tfl, meta):
     stem = conv_from(tfl, convs[0], quant_log)
     dws = [conv_from(tfl, op, quant_log) for op in convs[1::2]]
     pws = [conv_from(tfl, op, quant_log) for op in convs[2::2]]
-    if any(not isinstance(d, TFConv) for d in dws) or len(dws) != 13 or len(pws) != 13:
+    if len(dws) != 13 or len(pws) != 13:
         raise ConversionError("not a YAMNet graph")
     classifier = linear_from(tfl, fcs[-1], quant_log)  # the first FULLY_CONNECTED is the mel matrix
     if classifier.out_features != len(meta["labels"]):
