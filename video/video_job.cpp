@@ -9,10 +9,8 @@
 
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <filesystem>
 #include <optional>
-#include <thread>
 
 #include "../src/scope_exit.hpp"
 #include "contact_sheet.hpp"
