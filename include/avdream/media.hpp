@@ -79,8 +79,12 @@ struct SegmentJoins {
   bool before_join = false;  // another segment follows it
 };
 
+// The video codec used for `path`: `codec` when given, else libvpx-vp9 for .webm (the only
+// kind of video it takes that we write) and libx264 for every other container.
+std::string video_codec_for(const std::string& path, const std::string& codec);
+
 struct EncodeSettings {
-  std::string codec = "libx264";  // libx264, libx265 or libvpx-vp9
+  std::string codec;  // libx264, libx265 or libvpx-vp9; empty: the container's own (video_codec_for)
   int crf = 18;
   std::string preset = "medium";  // x264/x265 preset; ignored by VP9
   SegmentJoins segment;           // set by the farm's chunks (video_job.hpp's FrameSpan)

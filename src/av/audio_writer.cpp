@@ -58,7 +58,7 @@ struct AudioWriter::Impl {
   av::OutputFormatPtr out;
   std::unique_ptr<av::AudioEncoder> encoder;
 
-  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing '" + target + "'"); }
+  void write_packet(AVPacket* p) { av::write_packet(out.get(), p, "'" + target + "'"); }
   // Writes what the limiter let out (it holds back a few milliseconds until finish()).
   void write_scratch() {
     const int64_t frames = int64_t(scratch.size()) / channels;

@@ -88,4 +88,26 @@ BestStream open_best_stream(const std::string& path, AVMediaType type, int threa
   return best;
 }
 
+namespace {
+
+// Ticks of `st`'s time base to add to an Opus stream's packets bound for Matroska (see write_packet).
+int64_t matroska_opus_shift(const AVFormatContext* out, const AVStream* st) {
+  const AVCodecParameters* par = st->codecpar;
+  if (par->codec_id != AV_CODEC_ID_OPUS || par->initial_padding <= 0) return 0;
+  const std::string muxer = out->oformat->name;
+  if (muxer.rfind("matroska", 0) != 0 && muxer != "webm") return 0;
+  if (avformat_version() >= AV_VERSION_INT(59, 31, 0)) return 0;
+  return av_rescale_q(par->initial_padding, AVRational{1, 48000}, st->time_base);
+}
+
+}  // namespace
+
+void write_packet(AVFormatContext* out, AVPacket* packet, const std::string& what) {
+  if (const int64_t shift = matroska_opus_shift(out, out->streams[packet->stream_index])) {
+    if (packet->pts != AV_NOPTS_VALUE) packet->pts += shift;
+    if (packet->dts != AV_NOPTS_VALUE) packet->dts += shift;
+  }
+  check(av_interleaved_write_frame(out, packet), "writing " + what);
+}
+
 }  // namespace avdream::av

@@ -82,4 +82,10 @@ struct BestStream {
 };
 BestStream open_best_stream(const std::string& path, AVMediaType type, int threads);
 
+// Writes one packet (interleaved) to `out`; Error "writing <what>: ..." when the muxer refuses.
+// Opus in Matroska is placed where players will play it: libavformat before 59.31 writes the
+// encoder's pre-skip into CodecDelay, which demuxers subtract, but does not add it to the block
+// times as the format (and later FFmpeg) does, so every Opus stream it muxes plays 6.5 ms early.
+void write_packet(AVFormatContext* out, AVPacket* packet, const std::string& what);
+
 }  // namespace avdream::av

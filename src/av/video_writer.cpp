@@ -71,7 +71,15 @@ std::string x264_params(const EncodeSettings& s) {
 
 }  // namespace
 
-void check_video_output(const std::string& path, const EncodeSettings& s) {
+std::string video_codec_for(const std::string& path, const std::string& codec) {
+  if (!codec.empty()) return codec;
+  const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
+  return fmt && std::string(fmt->name).find("webm") != std::string::npos ? "libvpx-vp9" : "libx264";
+}
+
+void check_video_output(const std::string& path, const EncodeSettings& settings) {
+  EncodeSettings s = settings;
+  s.codec = video_codec_for(path, s.codec);
   const auto type = "'" + fs::path(path).extension().string() + "' ('" + path + "')";
   const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
   if (!fmt) throw UsageError("cannot write videos of type " + type + "; use .mp4, .mkv, .mov or .webm");
@@ -146,7 +154,7 @@ struct VideoWriter::Impl {
   double side_origin = 0.0;
   double to_side(double source_time) const { return source_time - offset + side_origin; }
 
-  void write_packet(AVPacket* p) { av::check(av_interleaved_write_frame(out.get(), p), "writing " + target); }
+  void write_packet(AVPacket* p) { av::write_packet(out.get(), p, target); }
 
   // Carries the side streams' packets up to source time `until` (seconds).
   void pump_side(double until) {
@@ -374,10 +382,12 @@ VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, con
                          const std::string& dreamed_sound)
     : VideoWriter(path, source, s, audio, dreamed_sound, false) {}
 
-VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& s, AudioMode audio,
+VideoWriter::VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio,
                          const std::string& dreamed_sound, bool dry)
     : impl_(std::make_unique<Impl>()) {
-  check_video_output(path, s);
+  check_video_output(path, settings);
+  EncodeSettings s = settings;
+  s.codec = video_codec_for(path, s.codec);
   auto& d = *impl_;
   d.dry = dry;
   const auto& info = source.info();
@@ -457,7 +467,7 @@ void probe_video_output(const std::string& path, const VideoReader& source, cons
     } catch (const UsageError&) {
       throw;
     } catch (const Error& e) {
-      throw UsageError("cannot write " + settings.codec + " video" + (mode == AudioMode::None ? "" : " and its sound") +
+      throw UsageError("cannot write " + video_codec_for(path, settings.codec) + " video" + (mode == AudioMode::None ? "" : " and its sound") +
                        " to '" + path + "': " + e.what());
     }
     if (audio == AudioMode::None) break;

@@ -192,7 +192,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       ->capture_default_str()->group(video_group);
   auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds); with --spectro, of each sound")->group(video_group);
   auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
-  app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9")->capture_default_str()->group(video_group);
+  app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9 (default: libvpx-vp9 for .webm, else libx264)")->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
   app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
   app.add_option("--audio", o.audio,
