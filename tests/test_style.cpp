@@ -163,24 +163,44 @@ TEST(Style, TheStyleLossFallsAndTheContentStays) {
 // With the content held only at 1/8, the style's large motifs (read at 1/16) swallowed the
 // subject: the Gram distance fell, but a face dissolved into swirls (content distance 1.1 at
 // block_12). Held at 1/16 too, the defaults keep the subject and still take on the style.
+// A photo far from the painting (the owl in grass, 2.5 times the cat's Gram distance) and a face:
+// both keep their shape at the deep layer and both take the style. Measured on the pictures
+// (raw Gram and activation distances), not on the objective's own weighted scores.
 TEST(Style, TheDefaultsKeepTheSubjectAtTheDeepLayer) {
   const auto& m = test::default_model();
   DreamTargets targets;
   targets.style.images = {kScream};
   const auto obj = make_objective(m, targets);
-  const auto photo = load_picture(test::sample_image("grace_hopper.png").string()).rgb;
-  DreamParams p = style_dream_params();
-  p.max_size = 256;
-  const auto styled = dream(m, obj, photo, p);
-  const double style_ratio = sum_of(obj, score_image_terms(m, obj, styled, p, photo), "style@") /
-                             sum_of(obj, score_image_terms(m, obj, photo, p), "style@");
-  torch::NoGradGuard no_grad;
-  const auto [h, w] = working_size(photo.size(1), photo.size(2), p.max_size);
-  const auto a = m.forward(resize(styled, h, w).unsqueeze(0), {"block_12"}).at("block_12");
-  const auto b = m.forward(resize(photo, h, w).unsqueeze(0), {"block_12"}).at("block_12");
-  const double deep = ((a - b).pow(2).sum() / b.pow(2).sum()).item<double>();
-  EXPECT_LT(style_ratio, 0.5) << "content distance at block_12 " << deep;
-  EXPECT_LT(deep, 0.7) << "style ratio " << style_ratio;
+  const auto layers = default_style_layers(m);
+  const StyleReference painting(m, {load_picture(kScream).rgb}, {}, layers, 1.0);
+  // The owl at the default size, where the earlier balance lost it; the face smaller.
+  for (const auto& [name, size] : {std::pair<std::string, int>{"grace_hopper.png", 256}, {"owl.jpg", 512}}) {
+    const auto photo = load_picture(test::sample_image(name).string()).rgb;
+    DreamParams p = style_dream_params();
+    p.max_size = size;
+    const auto styled = dream(m, obj, photo, p);
+    torch::NoGradGuard no_grad;
+    const auto [h, w] = working_size(photo.size(1), photo.size(2), p.max_size);
+    auto features = [&](const torch::Tensor& x) {
+      auto names = layers;
+      names.push_back("block_12");
+      return m.forward(resize(x, h, w).unsqueeze(0), names);
+    };
+    const auto a = features(styled), b = features(photo);
+    double before = 0, after = 0;
+    for (const auto& l : layers) {
+      const auto target = painting.gram(l, h, w);
+      before += ((gram_matrix(b.at(l)) - target).pow(2).sum() / target.pow(2).sum()).item<double>();
+      after += ((gram_matrix(a.at(l)) - target).pow(2).sum() / target.pow(2).sum()).item<double>();
+    }
+    const auto& sa = a.at("block_12");
+    const auto& sb = b.at("block_12");
+    const double deep = ((sa - sb).pow(2).sum() / sb.pow(2).sum()).item<double>();
+    EXPECT_LT(after / before, 0.5) << name << ": content distance at block_12 " << deep;
+    // 0.6, tighter than style_bench's goal of 0.7: on the unsaved picture the earlier balance
+    // gave the owl 0.67 (0.72 in style_bench), this one 0.55.
+    EXPECT_LT(deep, 0.6) << name << ": style ratio " << after / before;
+  }
 }
 
 TEST(Style, OriginalColorsKeepTheChromaOfTheContent) {
