@@ -13,6 +13,7 @@
 
 #include "../src/scope_exit.hpp"
 #include "manifest.hpp"
+#include "segments.hpp"
 #include "slurm.hpp"
 
 namespace avdream {
@@ -242,7 +243,7 @@ AssembleReport assemble_farm(const std::string& dir) {
       continue;
     }
     try {
-      const auto v = probe_encoded_video(path);
+      const auto v = farm::probe_encoded_video(path);
       if (v.frames != c.end - c.begin || v.damaged)
         problems.push_back(describe(c) + ": segment damaged (" + std::to_string(v.frames) + " of " +
                            std::to_string(c.end - c.begin) + " frames)");
@@ -274,14 +275,12 @@ AssembleReport assemble_farm(const std::string& dir) {
     report.sound = dream_sound_file(m.input, sound_file, sound, prepare_sound_job(sound, sound_file));
     report.sound_dreamed = true;
   }
-  JoinSegments segments;
+  std::vector<std::string> segments;
   for (const auto& c : m.chunks) {
-    segments.paths.push_back(segment_path(dir, c.index));
+    segments.push_back(segment_path(dir, c.index));
     report.frames += c.end - c.begin;
   }
-  VideoWriter writer(m.output, source, segments, audio, sound_file);
-  writer.finish();
-  report.notes = writer.notes();
+  report.notes = farm::join_segments(m.output, source, segments, audio, sound_file);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../farm/segments.hpp"
 #include "support.hpp"
 
 using namespace avdream;
@@ -259,7 +260,7 @@ TEST(Farm, TwoRunsOfTheSameChunkAtOnceBothSucceed) {
   EXPECT_EQ(errors[1], "");
   EXPECT_FALSE(fs::exists(job_dir + "/segments/chunk_0001.failed"));
   EXPECT_EQ(farm_status(job_dir)[1].state, ChunkState::Done);
-  EXPECT_EQ(probe_encoded_video(segment_path(job_dir, 1)).frames, 15);
+  EXPECT_EQ(farm::probe_encoded_video(segment_path(job_dir, 1)).frames, 15);
   EXPECT_TRUE(decodes_cleanly(segment_path(job_dir, 1)));
 }
 

@@ -90,13 +90,6 @@ struct EncodeSettings {
   SegmentJoins segment;           // set by the farm's chunks (video_job.hpp's FrameSpan)
 };
 
-// A writer that joins already encoded video instead of encoding frames (the render farm's
-// assemble): segments written by VideoWriters with the same settings and time origin, in
-// order. Their packets are copied, not re-encoded; the stream takes the first one's parameters.
-struct JoinSegments {
-  std::vector<std::string> paths;
-};
-
 class VideoWriter {
  public:
   // Prepares `path` (container from its extension) for frames shaped like `source`'s. Nothing
@@ -106,16 +99,13 @@ class VideoWriter {
   // only audio stream.
   VideoWriter(const std::string& path, const VideoReader& source, const EncodeSettings& settings, AudioMode audio,
               const std::string& dreamed_sound = {});
-  // The joining writer: finish() copies the segments.
-  VideoWriter(const std::string& path, const VideoReader& source, const JoinSegments& segments, AudioMode audio,
-              const std::string& dreamed_sound = {});
   ~VideoWriter();  // without finish(): the temporary file is removed
 
   // Output time 0 is this source pts; by default the first frame's. A farm's segments all use
   // the section's first frame, so that their times continue one another when joined.
   void set_time_origin(int64_t source_pts);
   void write(const VideoFrame& frame);
-  // Flushes the encoder (or joins the segments), copies the rest of the audio, writes the trailer and renames the file
+  // Flushes the encoder, copies the rest of the sound, writes the trailer and renames the file
   // into place.
   void finish();
   // Streams dropped or re-encoded, one line each.
@@ -134,18 +124,6 @@ class VideoWriter {
 // returns for a section, in order: decoded (hidden VP8/VP9 frames have packets but no
 // picture) but not converted, so planning a long clip costs a decode pass.
 std::vector<int64_t> scan_frame_times(const std::string& path, double start = 0.0, double duration = -1.0);
-
-// What a farm's assemble checks of a segment before joining it: its video stream's coding
-// parameters and how many frames it holds.
-struct EncodedVideo {
-  std::string codec;          // e.g. "h264"
-  int width = 0, height = 0;
-  std::string parameters;     // codec, size, pixel format and a hash of the codec's extradata
-  int64_t frames = 0;         // packets of the stream that hold a frame
-  bool damaged = false;       // the demuxer stopped on an error before the end
-};
-// Throws Error for a file that is missing, unreadable or without a video stream.
-EncodedVideo probe_encoded_video(const std::string& path);
 
 // Checks before any work that `path`'s extension names a video container FFmpeg can write, that
 // the codec exists and the container takes it, and the CRF and preset. Throws UsageError.

@@ -25,6 +25,9 @@ struct OutputFormatDeleter {
 struct CodecContextDeleter {
   void operator()(AVCodecContext* p) const { avcodec_free_context(&p); }
 };
+struct CodecParametersDeleter {
+  void operator()(AVCodecParameters* p) const { avcodec_parameters_free(&p); }
+};
 struct FrameDeleter {
   void operator()(AVFrame* p) const { av_frame_free(&p); }
 };
@@ -44,6 +47,7 @@ struct AudioFifoDeleter {
 using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+using CodecParametersPtr = std::unique_ptr<AVCodecParameters, CodecParametersDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
