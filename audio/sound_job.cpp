@@ -6,6 +6,8 @@
 #include <avdream/partial_file.hpp>
 #include <avdream/sound_job.hpp>
 
+#include <ATen/Parallel.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -129,7 +131,13 @@ std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>&
   std::atomic<std::size_t> next{0};
   std::atomic<bool> cancelled{false};
   std::mutex progress_mutex;
+  // The cores are shared out: OpenMP gives every calling thread a team of its own, so N workers
+  // each at the full thread count would run N times as many threads as there are cores.
+  const int total_threads = at::get_num_threads();
+  const int worker_threads = std::max(1, total_threads / workers);
+  const detail::ScopeExit restore_threads([&] { at::set_num_threads(total_threads); });
   auto work = [&] {
+    at::set_num_threads(worker_threads);  // this thread's team (and the count new threads take)
     for (std::size_t i; !cancelled && (i = next++) < tasks.size();) {
       const auto& task = tasks[i];
       SoundJob file_job = job;

@@ -1,5 +1,7 @@
 #include "support.hpp"
 
+#include <cstdlib>
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +13,12 @@
 namespace avdream::test {
 
 fs::path shared_dir() { return AVDREAM_SHARED_DIR; }
-fs::path avdream_binary() { return AVDREAM_BINARY; }
+// AVDREAM_TEST_BINARY runs the command-line tests against another build (an older commit's, to
+// see that a new test fails on the code it was written against).
+fs::path avdream_binary() {
+  const char* other = std::getenv("AVDREAM_TEST_BINARY");
+  return other && *other ? fs::path(other) : fs::path(AVDREAM_BINARY);
+}
 fs::path source_dir() { return AVDREAM_SOURCE_DIR; }
 
 TempDir::TempDir() {

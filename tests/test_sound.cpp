@@ -10,9 +10,15 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <ATen/Parallel.h>
+
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <thread>
 
+#include "../src/scope_exit.hpp"
 #include "support.hpp"
 
 using namespace avdream;
@@ -470,6 +476,48 @@ TEST(Spectro, FilesSideBySideGiveWhatOneAtATimeGives) {
     EXPECT_EQ(a.samples, b.samples) << name << ": the order of work must not change the sound";
   }
   EXPECT_DOUBLE_EQ(one[0].report.score_after, two[0].report.score_after);
+}
+
+// Side-by-side workers share the cores: OpenMP gives each calling thread its own team, so
+// without sharing, 2 workers on n cores ran 2n threads (4 workers: 4n).
+TEST(Spectro, FilesSideBySideShareTheCores) {
+  test::TempDir dir;
+  SoundJob job;
+  job.params.iterations = 2;
+  job.params.gl_iterations = 4;
+  const auto model = prepare_sound_job(job, (dir / "x.wav").string());
+  std::vector<SoundFileTask> tasks;
+  for (int i = 0; i < 4; ++i) {
+    const auto name = "tone" + std::to_string(i) + ".wav";
+    tasks.push_back({tone_file(dir, name, 22050, 1, 1.0), (dir / ("out_" + name)).string(), ""});
+  }
+  auto thread_count = [] {
+    return std::distance(std::filesystem::directory_iterator("/proc/self/task"), std::filesystem::directory_iterator{});
+  };
+  // Four threads configured whatever the machine has: two workers then get two each.
+  const int configured = at::get_num_threads(), threads = 4, workers = 2;
+  at::set_num_threads(threads);
+  const avdream::detail::ScopeExit restore([&] { at::set_num_threads(configured); });
+  dream_sound_files(tasks, job, model, 1);  // the calling thread's own team, started before the count
+  // A sampler watches the process's threads throughout the work (counted in `before` too).
+  std::atomic<bool> working{true};
+  std::atomic<long> most{0};
+  std::thread sampler([&] {
+    while (working) {
+      const long n = thread_count();
+      if (n > most) most = n;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  while (most == 0) std::this_thread::yield();
+  const long before = most;
+  dream_sound_files(tasks, job, model, workers);
+  working = false;
+  sampler.join();
+  // The second worker's thread and its team's helpers, at most: its share of the cores.
+  EXPECT_LE(most.load() - before, (workers - 1) * std::max(1, threads / workers))
+      << threads << " threads configured, " << before << " before, " << most.load() << " at most during the work";
+  EXPECT_EQ(at::get_num_threads(), threads) << "the caller's thread count is restored";
 }
 
 TEST(Spectro, ReadsTheSoundOfAVideo) {

@@ -136,8 +136,8 @@ PreparedFrame FramePreparer::prepare(VideoFrame frame) {
   return out;
 }
 
-VideoDreamer::VideoDreamer(const Model& model, Objective objective, VideoDreamParams params)
-    : model_(model), objective_(std::move(objective)), params_(std::move(params)) {
+VideoDreamer::VideoDreamer(Model model, Objective objective, VideoDreamParams params)
+    : model_(std::move(model)), objective_(std::move(objective)), params_(std::move(params)) {
   check_video_params(params_);
 }
 

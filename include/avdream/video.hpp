@@ -79,13 +79,14 @@ struct FrameReport {
 
 class VideoDreamer {
  public:
-  VideoDreamer(const Model& model, Objective objective, VideoDreamParams params);
+  // Keeps its own Model handle (the network itself is shared, not copied).
+  VideoDreamer(Model model, Objective objective, VideoDreamParams params);
   // The dream detail for this frame at working size ([3,h,w]); add_detail() puts it on the frame.
   torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
   void reset();  // forget the previous frame: the next one starts cold
 
  private:
-  const Model& model_;
+  Model model_;
   Objective objective_;
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
