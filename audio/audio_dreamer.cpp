@@ -24,9 +24,9 @@ int next_pow2(int n) {
 }  // namespace
 
 void check_audio_params(const AudioDreamParams& p) {
-  if (p.iterations < 0 || p.iterations > 10000) throw UsageError("--audio-iterations must be in [0, 10000]");
-  if (!(p.step > 0) || p.step > 10) throw UsageError("--audio-strength must be more than 0 (and sensible)");
-  if (p.gl_iterations < 0 || p.gl_iterations > 10000) throw UsageError("--gl-iters must be in [0, 10000]");
+  if (p.iterations < 0 || p.iterations > 10000) throw ParameterError("AudioDreamParams::iterations", "must be in [0, 10000]");
+  if (!(p.step > 0) || p.step > 10) throw ParameterError("AudioDreamParams::step", "must be more than 0 and at most 10");
+  if (p.gl_iterations < 0 || p.gl_iterations > 10000) throw ParameterError("AudioDreamParams::gl_iterations", "must be in [0, 10000]");
   if (!(p.block_seconds >= 2) || !(p.overlap_seconds >= 0) || p.overlap_seconds * 2 > p.block_seconds)
     throw UsageError("audio blocks must be at least 2 s and overlap by at most half a block");
 }

@@ -36,20 +36,17 @@ Objective sound_objective(const Model& model, const DreamTargets& targets) {
   // with a logit alone the sound does become what was asked for (no adversarial texture to
   // fear here, the ear hears the mel bands).
   Objective obj;
-  for (const auto& name : targets.classes) {
-    const auto index = find_label(model.labels(), name);
-    obj.terms.push_back(class_term(static_cast<int64_t>(index), targets.class_weight, model.labels()[index]));
-  }
+  add_class_terms(obj, model, targets.classes, targets.class_weight);
   return obj;
 }
 
 Model prepare_sound_job(const SoundJob& job, const std::string& output) {
   check_audio_params(job.params);
-  if (!(job.start >= 0 && std::isfinite(job.start))) throw UsageError("--start must be a finite number, 0 or more");
-  if (job.duration == 0 || !std::isfinite(job.duration)) throw UsageError("--duration must be a finite number more than 0");
+  if (!(job.start >= 0 && std::isfinite(job.start))) throw ParameterError("SoundJob::start", "must be a finite number, 0 or more");
+  if (job.duration == 0 || !std::isfinite(job.duration)) throw ParameterError("SoundJob::duration", "must be a finite number more than 0");
   check_audio_output(output);
   if (!job.picture.empty()) check_picture_output(job.picture);
-  if (!job.targets.guides.empty()) throw UsageError("--guide pictures do not apply to sound");
+  if (!job.targets.guides.empty()) throw ParameterError("DreamTargets::guides", "(pictures) do not apply to sound");
   auto model = Model::load(resolve_model(job.model), job.device);
   if (model.kind() != ModelKind::LogMel)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; sound needs a log-mel model");

@@ -117,12 +117,12 @@ std::string segment_path(const std::string& dir, int index) { return chunk_file(
 
 FarmManifest plan_farm(const std::string& input, const std::string& output, const VideoJob& job,
                        const FarmSettings& settings, const std::string& dir) {
-  if (settings.chunks < 1) throw UsageError("--chunks must be 1 or more");
-  if (settings.warmup < 0) throw UsageError("--warmup must be 0 or more");
-  if (settings.cpus_per_task < 1) throw UsageError("--cpus-per-task must be 1 or more");
+  if (settings.chunks < 1) throw ParameterError("FarmSettings::chunks", "must be 1 or more");
+  if (settings.warmup < 0) throw ParameterError("FarmSettings::warmup", "must be 0 or more");
+  if (settings.cpus_per_task < 1) throw ParameterError("FarmSettings::cpus_per_task", "must be 1 or more");
   if (settings.avdream.empty()) throw UsageError("the farm needs the path of the avdream program");
   if (fs::exists(fs::path(dir) / "manifest.json"))
-    throw UsageError("'" + dir + "' already holds a farm job; plan into a new --job-dir (or remove that one)");
+    throw UsageError("'" + dir + "' already holds a farm job; plan into a new folder (or remove that one)");
   const auto out_dir = fs::absolute(output).parent_path();
   if (!fs::is_directory(out_dir)) throw UsageError("the output's folder '" + out_dir.string() + "' does not exist");
 
@@ -161,7 +161,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   const int64_t shortest = m.frames / settings.chunks;
   if (settings.chunks > 1 && shortest < settings.warmup)
     throw UsageError("chunks of " + std::to_string(shortest) + " frames are shorter than the warm-up (" +
-                     std::to_string(settings.warmup) + " frames): use fewer --chunks or a smaller --warmup");
+                     std::to_string(settings.warmup) + " frames): use fewer chunks or a shorter warm-up");
   m.input_size = fs::file_size(m.input);
   m.input_checksum = file_checksum(m.input);
 

@@ -55,14 +55,14 @@ torch::Tensor resized(const torch::Tensor& t, Size s) {
 DreamParams default_dream_params() { return DreamParams{}; }
 
 void check_dream_params(const DreamParams& p) {
-  if (p.octaves < 1) throw UsageError("--octaves must be 1 or more (got " + std::to_string(p.octaves) + ")");
+  if (p.octaves < 1) throw ParameterError("DreamParams::octaves", "must be 1 or more (got " + std::to_string(p.octaves) + ")");
   if (!(p.octave_scale > 1.0 && p.octave_scale <= 4.0))
-    throw UsageError("--octave-scale must be in (1, 4] (got " + std::to_string(p.octave_scale) + ")");
-  if (p.iterations < 0) throw UsageError("--iterations must be 0 or more (got " + std::to_string(p.iterations) + ")");
-  if (!(p.step > 0.0 && p.step <= 1.0)) throw UsageError("--step must be in (0, 1] (got " + std::to_string(p.step) + ")");
-  if (p.jitter < 0) throw UsageError("--jitter must be 0 or more (got " + std::to_string(p.jitter) + ")");
+    throw ParameterError("DreamParams::octave_scale", "must be in (1, 4] (got " + std::to_string(p.octave_scale) + ")");
+  if (p.iterations < 0) throw ParameterError("DreamParams::iterations", "must be 0 or more (got " + std::to_string(p.iterations) + ")");
+  if (!(p.step > 0.0 && p.step <= 1.0)) throw ParameterError("DreamParams::step", "must be in (0, 1] (got " + std::to_string(p.step) + ")");
+  if (p.jitter < 0) throw ParameterError("DreamParams::jitter", "must be 0 or more (got " + std::to_string(p.jitter) + ")");
   if (p.max_size != 0 && p.max_size < kMinSide)
-    throw UsageError("--max-size must be 0 (full size) or at least " + std::to_string(kMinSide));
+    throw ParameterError("DreamParams::max_size", "must be 0 (full size) or at least " + std::to_string(kMinSide));
   if (p.tile_size < 2 * kMinSide) throw UsageError("tile size must be at least " + std::to_string(2 * kMinSide));
 }
 

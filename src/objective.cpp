@@ -10,7 +10,7 @@
 namespace avdream {
 namespace {
 
-double parse_number(const std::string& text, const std::string& item) {
+double parse_number(const std::string& text, const std::string& item, const std::string& parameter) {
   double v = NAN;
   try {
     std::size_t used = 0;
@@ -18,11 +18,11 @@ double parse_number(const std::string& text, const std::string& item) {
     if (used != text.size()) v = NAN;
   } catch (const std::exception&) {
   }
-  if (!std::isfinite(v)) throw UsageError("--layers item '" + item + "': '" + text + "' is not a finite number");
+  if (!std::isfinite(v)) throw ParameterError(parameter, "item '" + item + "': '" + text + "' is not a finite number");
   // The network computes in single precision: a weight beyond it is infinite there, and the
   // dream would be NaN.
   if (std::abs(v) > std::numeric_limits<float>::max())
-    throw UsageError("--layers item '" + item + "': " + text + " is beyond single precision");
+    throw ParameterError(parameter, "item '" + item + "': " + text + " is beyond single precision");
   return v;
 }
 
@@ -48,7 +48,7 @@ torch::Tensor Objective::score(const Activations& acts, const torch::Tensor& ima
   return total;
 }
 
-std::vector<LayerTarget> parse_layer_targets(const std::string& spec) {
+std::vector<LayerTarget> parse_layer_targets(const std::string& spec, const std::string& parameter) {
   std::vector<LayerTarget> out;
   std::stringstream ss(spec);
   for (std::string item; std::getline(ss, item, ',');) {
@@ -56,21 +56,21 @@ std::vector<LayerTarget> parse_layer_targets(const std::string& spec) {
     LayerTarget t;
     std::string rest = item;
     if (const auto colon = rest.find(':'); colon != std::string::npos) {
-      t.weight = parse_number(rest.substr(colon + 1), item);
-      if (t.weight == 0) throw UsageError("--layers item '" + item + "': a weight of 0 dreams nothing");
+      t.weight = parse_number(rest.substr(colon + 1), item, parameter);
+      if (t.weight == 0) throw ParameterError(parameter, "item '" + item + "': a weight of 0 dreams nothing");
       rest = rest.substr(0, colon);
     }
     if (const auto hash = rest.find('#'); hash != std::string::npos) {
-      const double c = parse_number(rest.substr(hash + 1), item);
-      if (c < 0 || c != std::floor(c)) throw UsageError("--layers item '" + item + "': the channel must be a whole number >= 0");
+      const double c = parse_number(rest.substr(hash + 1), item, parameter);
+      if (c < 0 || c != std::floor(c)) throw ParameterError(parameter, "item '" + item + "': the channel must be a whole number >= 0");
       t.channel = static_cast<int64_t>(c);
       rest = rest.substr(0, hash);
     }
-    if (rest.empty()) throw UsageError("--layers item '" + item + "' has no layer name");
+    if (rest.empty()) throw ParameterError(parameter, "item '" + item + "' has no layer name");
     t.layer = rest;
     out.push_back(t);
   }
-  if (out.empty()) throw UsageError("--layers '" + spec + "' names no layer");
+  if (out.empty()) throw ParameterError(parameter, "'" + spec + "' names no layer");
   return out;
 }
 

@@ -18,15 +18,15 @@ torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UsageError("--device " + name +
+      throw ParameterError("device", name +
                        ": CUDA is not available (this LibTorch has no CUDA support or sees no GPU)");
     try {
       return torch::Device(name);
     } catch (const std::exception&) {
-      throw UsageError("--device " + name + ": expected cuda or cuda:N");
+      throw ParameterError("device", name + ": expected cuda or cuda:N");
     }
   }
-  throw UsageError("--device " + name + ": expected cpu, cuda or cuda:N");
+  throw ParameterError("device", name + ": expected cpu, cuda or cuda:N");
 }
 
 void configure_compute(int threads) {
@@ -35,7 +35,7 @@ void configure_compute(int threads) {
   // 65536 hung in OpenCV's pool, 2^31-1 crashed it).
   const int most = kThreadsPerCore * cores;
   if (threads < 0 || threads > most)
-    throw UsageError("--threads must be 0 (all cores) to " + std::to_string(most) + " (" +
+    throw ParameterError("threads", "must be 0 (all cores) to " + std::to_string(most) + " (" +
                      std::to_string(kThreadsPerCore) + " per core on this machine's " + std::to_string(cores) +
                      "); got " + std::to_string(threads));
   at::set_num_threads(compute_threads(threads));

@@ -1,41 +1,11 @@
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
-#include <avdream/labels.hpp>
 #include <avdream/partial_file.hpp>
 #include <avdream/still.hpp>
 
 #include <chrono>
 
 namespace avdream {
-
-Objective make_objective(const Model& model, const DreamTargets& targets) {
-  std::vector<LayerTarget> layers;
-  if (targets.layers.empty() && targets.guides.empty() && targets.style.enabled()) {
-    // the style alone
-  } else if (targets.layers.empty()) {
-    for (const auto& l : model.default_layers()) layers.push_back({l, -1, 1.0});
-  } else {
-    layers = parse_layer_targets(targets.layers);
-  }
-  check_layer_targets(model, layers);
-  std::vector<torch::Tensor> guides;
-  for (const auto& path : targets.guides) guides.push_back(load_picture(path).rgb);
-
-  Objective obj;
-  std::vector<torch::Tensor> paintings;
-  for (const auto& path : targets.style.images) paintings.push_back(load_picture(path).rgb);
-  add_style_terms(obj, model, targets.style, std::move(paintings));
-  for (const auto& t : layers)
-    obj.terms.push_back(guides.empty() ? activation_term(t) : guide_term(t, guide_features(model, guides, t.layer)));
-  // Class terms add to the layer terms: a class logit alone drives the pixels toward fine
-  // adversarial texture, while with the layers amplifying structure the class steers what that
-  // structure becomes (fur and dog noses for "golden retriever").
-  for (const auto& name : targets.classes) {
-    const auto index = find_label(model.labels(), name);
-    obj.terms.push_back(class_term(static_cast<int64_t>(index), targets.class_weight, model.labels()[index]));
-  }
-  return obj;
-}
 
 StillReport dream_still(const std::string& input,
                         const std::string& output,

@@ -97,35 +97,35 @@ namespace {
 // The content layers asked for, or the defaults.
 std::vector<LayerTarget> content_layers(const Model& model, const StyleSettings& s) {
   if (s.content_layer.empty()) return default_content_layers(model);
-  auto layers = parse_layer_targets(s.content_layer);
+  auto layers = parse_layer_targets(s.content_layer, "StyleSettings::content_layer");
   check_layer_targets(model, layers);
   for (const auto& l : layers)
-    if (l.channel >= 0) throw UsageError("--content-layer takes whole layers, not channels ('" + s.content_layer + "')");
+    if (l.channel >= 0) throw ParameterError("StyleSettings::content_layer", "takes whole layers, not channels ('" + s.content_layer + "')");
   return layers;
 }
 }  // namespace
 
 void check_style_settings(const Model& model, const StyleSettings& s) {
   if (!s.enabled()) return;
-  auto non_negative = [](double v, const char* option) {
-    if (!(v >= 0.0 && std::isfinite(v))) throw UsageError(std::string(option) + " must be 0 or more");
+  auto non_negative = [](double v, const char* parameter) {
+    if (!(v >= 0.0 && std::isfinite(v))) throw ParameterError(parameter, "must be 0 or more");
   };
-  non_negative(s.style_weight, "--style-weight");
-  non_negative(s.content_weight, "--content-weight");
-  non_negative(s.tv_weight, "--tv-weight");
-  if (!(s.scale >= 0.1 && s.scale <= 4.0)) throw UsageError("--style-scale must be in [0.1, 4]");
+  non_negative(s.style_weight, "StyleSettings::style_weight");
+  non_negative(s.content_weight, "StyleSettings::content_weight");
+  non_negative(s.tv_weight, "StyleSettings::tv_weight");
+  if (!(s.scale >= 0.1 && s.scale <= 4.0)) throw ParameterError("StyleSettings::scale", "must be in [0.1, 4]");
   if (!s.blend.empty()) {
     if (s.blend.size() != s.images.size())
-      throw UsageError("--style-blend has " + std::to_string(s.blend.size()) + " weights for " +
-                       std::to_string(s.images.size()) + " --style pictures");
+      throw ParameterError("StyleSettings::blend", "has " + std::to_string(s.blend.size()) + " weights for " +
+                       std::to_string(s.images.size()) + " style pictures");
     double sum = 0.0;
     for (double w : s.blend) {
-      non_negative(w, "each --style-blend weight");
+      non_negative(w, "StyleSettings::blend");
       sum += w;
     }
-    if (sum <= 0.0) throw UsageError("--style-blend weights must not all be 0");
+    if (sum <= 0.0) throw ParameterError("StyleSettings::blend", "weights must not all be 0");
   }
-  if (!s.layers.empty()) check_layer_targets(model, parse_layer_targets(s.layers));
+  if (!s.layers.empty()) check_layer_targets(model, parse_layer_targets(s.layers, "StyleSettings::layers"));
   content_layers(model, s);
 }
 
@@ -224,7 +224,7 @@ void add_style_terms(Objective& objective, const Model& model, const StyleSettin
   if (s.layers.empty()) {
     for (const auto& l : default_style_layers(model)) layers.push_back({l, -1, 1.0});
   } else {
-    layers = parse_layer_targets(s.layers);
+    layers = parse_layer_targets(s.layers, "StyleSettings::layers");
   }
   std::vector<std::string> names;
   for (const auto& l : layers) names.push_back(l.layer);

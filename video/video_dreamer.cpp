@@ -54,12 +54,12 @@ VideoDreamParams style_video_params() {
 
 void check_video_params(const VideoDreamParams& p) {
   check_dream_params(p.dream);
-  if (p.warm_iterations < 0) throw UsageError("--warm-iterations must be 0 or more");
+  if (p.warm_iterations < 0) throw ParameterError("VideoDreamParams::warm_iterations", "must be 0 or more");
   if (!(p.warm_step > 0.0 && p.warm_step <= 1.0)) throw UsageError("the warm step must be in (0, 1]");
-  if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw UsageError("--blend must be in [0, 1]");
-  if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw UsageError("--scene-cut must be in (0, 1]");
+  if (!(p.blend >= 0.0 && p.blend <= 1.0)) throw ParameterError("VideoDreamParams::blend", "must be in [0, 1]");
+  if (!(p.scene_cut > 0.0 && p.scene_cut <= 1.0)) throw ParameterError("VideoDreamParams::scene_cut", "must be in (0, 1]");
   if (!(p.temporal_weight >= 0.0 && std::isfinite(p.temporal_weight)))
-    throw UsageError("--temporal-weight must be a finite number, 0 or more");
+    throw ParameterError("VideoDreamParams::temporal_weight", "must be a finite number, 0 or more");
 }
 
 torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,

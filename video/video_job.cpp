@@ -60,7 +60,7 @@ struct PartPlan {
     const auto times = scan_frame_times(input, job.start, job.duration);
     const auto count = static_cast<int64_t>(times.size());
     const int64_t end = span.end < 0 ? count : span.end;
-    if (span.warmup < 0) throw UsageError("--warmup must be 0 or more");
+    if (span.warmup < 0) throw ParameterError("FrameSpan::warmup", "must be 0 or more");
     if (span.begin < 0 || span.begin >= end || end > count)
       throw UsageError("frames [" + std::to_string(span.begin) + ", " + std::to_string(end) + ") are not in '" + input +
                        "' (" + std::to_string(count) + " frames)");
@@ -88,8 +88,8 @@ PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& outpu
   check_video_output(output, job.encode);
   check_output_folder(output);
   if (!job.preview.empty()) check_picture_output(job.preview), check_output_folder(job.preview);
-  if (!(job.start >= 0 && std::isfinite(job.start))) throw UsageError("--start must be 0 or more seconds");
-  if (job.duration == 0 || std::isnan(job.duration)) throw UsageError("--duration must be more than 0");
+  if (!(job.start >= 0 && std::isfinite(job.start))) throw ParameterError("VideoJob::start", "must be 0 or more seconds");
+  if (job.duration == 0 || std::isnan(job.duration)) throw ParameterError("VideoJob::duration", "must be more than 0");
   auto model = Model::load(resolve_model(job.model), job.device);
   if (model.kind() != ModelKind::Image)
     throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");

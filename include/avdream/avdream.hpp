@@ -21,10 +21,11 @@
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   tensor_image.hpp  the engine's picture tensors: resize
 //   image.hpp      picture files <-> tensors, atomic writes (partial_file.hpp)
+//   targets.hpp    what to dream of (layers, classes, guides, style) -> the objective
 //   still.hpp      the still-picture job
 //   pipeline.hpp   the pipeline shape: Stage (process, flush, reset) and Pipeline (threads joined
 //                  by bounded queues, the first error wins, nothing hangs)
-//   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter (also joining segments)
+//   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
 //   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
 //   video_job.hpp  the video job: decode | dream | encode threads; a farm chunk's span
@@ -35,7 +36,7 @@
 //   farm.hpp       the render farm: plan, chunk, assemble, status; Slurm scripts
 //   runtime.hpp    device and threads
 //   version.hpp    avdream's version and the libraries it runs with
-//   error.hpp      the exceptions (Error, UsageError, Cancelled)
+//   error.hpp      the exceptions (Error, UsageError, ParameterError naming the setting, Cancelled)
 #include <avdream/dream.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
@@ -46,6 +47,7 @@
 #include <avdream/pipeline.hpp>
 #include <avdream/runtime.hpp>
 #include <avdream/version.hpp>
+#include <avdream/targets.hpp>
 #include <avdream/still.hpp>
 #include <avdream/flow.hpp>
 #include <avdream/media.hpp>

@@ -2,6 +2,7 @@
 // Errors the library throws. Each what() is one line that names the problem, ready to print.
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace avdream {
@@ -18,6 +19,20 @@ class Error : public std::runtime_error {
 class UsageError : public Error {
  public:
   using Error::Error;
+};
+
+// A UsageError about one setting of the library: what() names it as the library does
+// ("DreamParams::step must be in (0, 1] (got 2)"), and a front end can show its own name for
+// it from parameter() and problem() (the CLI: "--step must be in (0, 1] (got 2)").
+class ParameterError : public UsageError {
+ public:
+  ParameterError(std::string parameter, std::string problem)
+      : UsageError(parameter + " " + problem), parameter_(std::move(parameter)), problem_(std::move(problem)) {}
+  const std::string& parameter() const { return parameter_; }
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string parameter_, problem_;
 };
 
 // The caller's progress callback asked to stop.

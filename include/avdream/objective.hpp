@@ -66,7 +66,8 @@ struct LayerTarget {
 };
 // Parses the --layers syntax; throws UsageError on malformed items (names are checked later,
 // against a model, by check_layer_targets).
-std::vector<LayerTarget> parse_layer_targets(const std::string& spec);
+std::vector<LayerTarget> parse_layer_targets(const std::string& spec,
+                                              const std::string& parameter = "DreamTargets::layers");
 // Throws UsageError for a layer the model lacks (listing its layers) or a channel out of range.
 void check_layer_targets(const Model& model, const std::vector<LayerTarget>& targets);
 

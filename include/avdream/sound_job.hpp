@@ -4,7 +4,7 @@
 // and length, and draws the before/after log-mel spectrograms. The video job uses the same
 // function to dream its soundtrack.
 #include <avdream/audio.hpp>
-#include <avdream/still.hpp>
+#include <avdream/targets.hpp>
 
 #include <opencv2/core.hpp>
 

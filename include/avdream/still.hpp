@@ -1,29 +1,14 @@
 #pragma once
 // The still-image job: read a picture, dream it, write it. The CLI's `avdream photo.jpg -o
-// dream.png` is this function; the video path reuses make_objective().
+// dream.png` is this function.
 #include <avdream/dream.hpp>
 #include <avdream/model.hpp>
-#include <avdream/objective.hpp>
-#include <avdream/style.hpp>
+#include <avdream/targets.hpp>
 
 #include <string>
 #include <vector>
 
 namespace avdream {
-
-// What to dream of, as a user states it. Empty fields fall back to the model's defaults.
-struct DreamTargets {
-  std::string layers;                // --layers syntax; empty: the model's default_layers
-  std::vector<std::string> classes;  // --class: labels or indices, added to the layer terms
-  std::vector<std::string> guides;   // --guide image paths: the layer terms become guided
-  double class_weight = 1.0;
-  StyleSettings style;               // --style: a style transfer, alone or with the dream
-};
-
-// Builds the objective for `targets` on `model`, checking every name (UsageError) and reading
-// the guide and style pictures (Error when unreadable). With a style and no --layers, the
-// dream's layers are left out (the style alone); --layers, --guide or --class add a dream to it.
-Objective make_objective(const Model& model, const DreamTargets& targets);
 
 struct StillJob {
   std::string model = "imagenet_mobilenet_v2";  // name on the search path, or a file

@@ -9,7 +9,7 @@
 // sound file beside the output) and encoded with the frames as the only audio stream.
 #include <avdream/media.hpp>
 #include <avdream/sound_job.hpp>
-#include <avdream/still.hpp>
+#include <avdream/targets.hpp>
 #include <avdream/video.hpp>
 
 #include <functional>

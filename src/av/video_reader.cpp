@@ -117,8 +117,8 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
   info.has_audio = av_find_best_stream(d.fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0) >= 0;
   if (const auto cut = av::cut_short(d.fmt.get(), path); !cut.empty()) d.warn(cut);
 
-  if (start < 0) throw UsageError("--start must be 0 or more");
-  if (total > 0 && start >= total) throw UsageError("--start " + std::to_string(start) + " is past the end of '" + path + "' (" + std::to_string(total) + " s)");
+  if (start < 0) throw ParameterError("start", "must be 0 or more");
+  if (total > 0 && start >= total) throw ParameterError("start", std::to_string(start) + " is past the end of '" + path + "' (" + std::to_string(total) + " s)");
   const int64_t stream_start = d.stream->start_time != AV_NOPTS_VALUE ? d.stream->start_time : 0;
   info.start = start;
   info.origin_pts = stream_start;

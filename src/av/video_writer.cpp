@@ -41,13 +41,13 @@ void check_video_output(const std::string& path, const EncodeSettings& settings)
   if (avformat_query_codec(fmt, codec->id, FF_COMPLIANCE_NORMAL) == 0)
     throw UsageError(std::string(fmt->name) + " files do not take " + s.codec + " video " + type + "; " +
                      (fmt->video_codec == AV_CODEC_ID_VP9 || fmt->video_codec == AV_CODEC_ID_VP8
-                          ? "use --codec libvpx-vp9"
-                          : "use another --codec, or .mkv"));
-  if (s.crf < 0 || s.crf > 63) throw UsageError("--crf must be in [0, 63]");
+                          ? "use libvpx-vp9"
+                          : "use another codec, or .mkv"));
+  if (s.crf < 0 || s.crf > 63) throw ParameterError("EncodeSettings::crf", "must be in [0, 63]");
   static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                         "medium",    "slow",      "slower",   "veryslow", "placebo"};
   if (s.codec != "libvpx-vp9" && std::find(std::begin(presets), std::end(presets), s.preset) == std::end(presets))
-    throw UsageError("unknown --preset '" + s.preset + "'; use ultrafast, superfast, veryfast, faster, fast, medium, "
+    throw ParameterError("EncodeSettings::preset", "'" + s.preset + "' is unknown; use ultrafast, superfast, veryfast, faster, fast, medium, "
                      "slow, slower, veryslow or placebo");
 }
 

@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
   try {
     return cli::run(options);
   } catch (const UsageError& e) {
-    std::cerr << "avdream: " << e.what() << "\n";
+    std::cerr << "avdream: " << cli::usage_message(e) << "\n";
     return 2;
   } catch (const Cancelled&) {
     std::cerr << "avdream: stopped; no output written\n";

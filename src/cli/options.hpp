@@ -1,5 +1,6 @@
 #pragma once
 // The command line, parsed into one struct. Only the CLI knows about CLI11.
+#include <avdream/error.hpp>
 #include <avdream/still.hpp>
 #include <avdream/farm.hpp>
 #include <avdream/video_job.hpp>
@@ -53,6 +54,12 @@ struct Options {
 // Fills `options` from argv. Returns an exit code when the run ends here: 0 after --help,
 // 2 after a usage error (already printed as one line on stderr).
 std::optional<int> parse_options(int argc, char** argv, Options& options);
+
+// The flag that sets a library parameter, for messages: "--step" for "DreamParams::step";
+// the parameter's own name for one that no flag sets.
+std::string flag_for(const std::string& parameter);
+// One line for the user: a ParameterError in the flags' words, anything else as it is.
+std::string usage_message(const UsageError& error);
 
 // avdream farm ...: the render farm's steps.
 int farm_command(const Options& options);
