@@ -9,9 +9,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
-#include "../src/scope_exit.hpp"
 #include "manifest.hpp"
 #include "segments.hpp"
 #include "slurm.hpp"
@@ -140,7 +140,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   check_video_input(input);
   prepare_video_job(m.job, output);
   const VideoReader reader(m.input, job.start, job.duration);
-  if (m.job.audio == AudioMode::Dream && !reader.info().has_audio) m.job.audio = AudioMode::None;
+  m.job.audio = audio_for(m.job.audio, reader.info());
   probe_video_output(output, reader, m.job.encode, m.job.audio);  // what assemble will write
   if (m.job.audio == AudioMode::Dream) {
     m.job.sound.model = absolute(resolve_model(job.sound.model));
@@ -263,16 +263,11 @@ AssembleReport assemble_farm(const std::string& dir) {
 
   AssembleReport report;
   const VideoReader source(m.input, m.job.start, m.job.duration);
-  AudioMode audio = m.job.audio;
-  if (audio == AudioMode::Dream && !source.info().has_audio) audio = AudioMode::None;
-  const fs::path out(m.output);
-  const auto sound_file = partial_path((out.parent_path() / (out.stem().string() + ".soundtrack.wav")).string());
-  const detail::ScopeExit remove_sound([&] { discard_partial(sound_file); });
+  const AudioMode audio = audio_for(m.job.audio, source.info());
+  std::optional<DreamedSoundtrack> soundtrack;
   if (audio == AudioMode::Dream) {  // once, for the whole section
-    SoundJob sound = m.job.sound;
-    sound.start = source.info().start;
-    sound.duration = m.job.duration < 0 ? -1.0 : source.info().duration;
-    report.sound = dream_sound_file(m.input, sound_file, sound, prepare_sound_job(sound, sound_file));
+    soundtrack.emplace(m.input, source.info(), m.job, m.output, prepare_sound_job(m.job.sound, "soundtrack.wav"));
+    report.sound = soundtrack->report();
     report.sound_dreamed = true;
   }
   std::vector<std::string> segments;
@@ -280,7 +275,7 @@ AssembleReport assemble_farm(const std::string& dir) {
     segments.push_back(segment_path(dir, c.index));
     report.frames += c.end - c.begin;
   }
-  report.notes = farm::join_segments(m.output, source, segments, audio, sound_file);
+  report.notes = farm::join_segments(m.output, source, segments, audio, soundtrack ? soundtrack->path() : std::string());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -154,6 +154,33 @@ TEST(Dream, ImpossibleParametersAreRefused) {
   }
 }
 
+// A library has no flags: its errors name the setting, and the CLI shows its own flag for it.
+TEST(Dream, ErrorsNameTheParameterAndTheCliItsFlag) {
+  auto p = default_dream_params();
+  p.step = 2;
+  try {
+    check_dream_params(p);
+    ADD_FAILURE() << "a step of 2 was accepted";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(e.parameter(), "DreamParams::step");
+    EXPECT_EQ(std::string(e.what()).rfind("DreamParams::step must be in (0, 1]", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
+  }
+  StyleSettings style;
+  style.images = {"a.jpg"};
+  style.content_layer = "block_5#3";
+  EXPECT_THROW(check_style_settings(test::default_model(), style), ParameterError);
+  test::TempDir dir;
+  const auto out = (dir / "never.png").string();
+  const auto r = test::run_avdream({test::sample_image("owl.jpg").string(), "-o", out, "--step", "2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("avdream: --step must be in (0, 1] (got 2"), std::string::npos) << r.err;
+  const auto content = test::run_avdream({test::sample_image("owl.jpg").string(), "-o", out, "--style",
+                                          test::sample_image("owl.jpg").string(), "--content-layer", "block_5:x"});
+  EXPECT_EQ(content.exit_code, 2);
+  EXPECT_NE(content.err.find("--content-layer item 'block_5:x'"), std::string::npos) << content.err;
+}
+
 TEST(Dream, ClassTargetRaisesThatClassScore) {
   const auto& m = test::default_model();
   DreamTargets t;

@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <optional>
 
-#include "../src/scope_exit.hpp"
 #include "contact_sheet.hpp"
 
 namespace avdream {
@@ -83,6 +82,29 @@ struct PartPlan {
 
 }  // namespace
 
+AudioMode audio_for(AudioMode requested, const VideoInfo& source) {
+  return requested == AudioMode::Dream && !source.has_audio ? AudioMode::None : requested;
+}
+
+DreamedSoundtrack::DreamedSoundtrack(const std::string& input, const VideoInfo& source, const VideoJob& job,
+                                     const std::string& output, const Model& sound_model,
+                                     const SoundProgressFn& progress) {
+  const std::filesystem::path out(output);
+  path_ = partial_path((out.parent_path() / (out.stem().string() + ".soundtrack.wav")).string());
+  SoundJob sound = job.sound;
+  sound.start = source.start;
+  sound.duration = job.duration < 0 ? -1.0 : source.duration;
+  sound.picture.clear();
+  try {
+    report_ = dream_sound_file(input, path_, sound, sound_model, progress);
+  } catch (...) {
+    discard_partial(path_);
+    throw;
+  }
+}
+
+DreamedSoundtrack::~DreamedSoundtrack() { discard_partial(path_); }
+
 PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output) {
   check_video_params(job.params);
   check_video_output(output, job.encode);
@@ -118,24 +140,17 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   const int64_t frames_total = part.whole ? info.frame_count : part.read_to - part.read_from;
 
   VideoReport report;
-  if (audio == AudioMode::Dream && !info.has_audio) audio = AudioMode::None;
+  audio = audio_for(audio, info);
   EncodeSettings encoding = job.encode;
   encoding.segment = part.joins;
   probe_video_output(output, reader, encoding, audio);
   // The soundtrack is dreamed first, into a hidden file beside the output that lives as long
-  // as this job.
-  const std::filesystem::path out_path(output);
-  const auto sound_file = partial_path((out_path.parent_path() / (out_path.stem().string() + ".soundtrack.wav")).string());
-  const detail::ScopeExit remove_sound([&] { discard_partial(sound_file); });
-  // A video with no decodable frame (cut off) fails by its own name before the soundtrack's dream,
-  // not as a sound that could not be decoded.
-  if (audio == AudioMode::Dream) VideoReader(input, job.start, job.duration).next();
+  // as this job. A video with no decodable frame (cut off) fails by its own name before the
+  // soundtrack's dream, not as a sound that could not be decoded.
+  std::optional<DreamedSoundtrack> soundtrack;
   if (audio == AudioMode::Dream) {
-    SoundJob sound = job.sound;
-    sound.start = info.start;
-    sound.duration = job.duration < 0 ? -1.0 : info.duration;
-    sound.picture.clear();
-    report.sound = dream_sound_file(input, sound_file, sound, *sound_model, [&](double done) {
+    VideoReader(input, job.start, job.duration).next();
+    soundtrack.emplace(input, info, job, output, *sound_model, [&](double done) {
       if (!progress) return true;
       VideoProgress p;
       p.frames_total = info.frame_count;
@@ -144,9 +159,10 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
       p.sound_total = info.duration;
       return progress(p);
     });
+    report.sound = soundtrack->report();
     report.sound_dreamed = true;
   }
-  VideoWriter writer(output, reader, encoding, audio, sound_file);
+  VideoWriter writer(output, reader, encoding, audio, soundtrack ? soundtrack->path() : std::string());
   if (!part.whole) writer.set_time_origin(part.origin_pts);
 
   report.width = info.width;

@@ -16,8 +16,9 @@ torch::Device parse_device(const std::string& name);
 // (see runtime.cpp).
 void configure_compute(int threads);
 
-// configure_compute() plus OpenCV's thread count and log level: what a program that also
-// reads and writes media calls (avdream_core, runtime_media.cpp).
+// configure_compute() plus OpenCV's thread count and OpenCV's and FFmpeg's log levels (errors
+// only: the library reports what matters itself): what a program that also reads and writes
+// media calls (avdream_core, runtime_media.cpp). Nothing else changes these process-wide settings.
 void configure_runtime(int threads);
 
 // The thread count `threads` stands for (0 = every core).

@@ -78,6 +78,27 @@ struct PreparedVideoJob {
 };
 PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output);
 
+// What becomes of the source's sound: `requested`, except that a dream of a source without
+// sound is none.
+AudioMode audio_for(AudioMode requested, const VideoInfo& source);
+
+// The soundtrack of the section `source` reads, dreamed into a hidden WAV beside `output` for
+// VideoWriter (AudioMode::Dream) to encode; the file goes with this object.
+class DreamedSoundtrack {
+ public:
+  DreamedSoundtrack(const std::string& input, const VideoInfo& source, const VideoJob& job,
+                    const std::string& output, const Model& sound_model, const SoundProgressFn& progress = {});
+  ~DreamedSoundtrack();
+  DreamedSoundtrack(const DreamedSoundtrack&) = delete;
+  DreamedSoundtrack& operator=(const DreamedSoundtrack&) = delete;
+  const std::string& path() const { return path_; }
+  const SoundReport& report() const { return report_; }
+
+ private:
+  std::string path_;
+  SoundReport report_;
+};
+
 VideoReport dream_video(const std::string& input,
                         const std::string& output,
                         const VideoJob& job,

@@ -29,7 +29,6 @@ const AVCodec* audio_encoder_for(const AVOutputFormat* fmt) {
 
 AudioEncoder::AudioEncoder(AVFormatContext* out, const AVCodec* encoder, const AVChannelLayout& layout,
                            AVSampleFormat format, int rate) {
-  quiet_logs();
   enc_.reset(avcodec_alloc_context3(encoder));
   if (!enc_) throw Error("out of memory (audio encoder)");
   check(av_channel_layout_copy(&enc_->ch_layout, &layout), "audio channel layout");
@@ -45,11 +44,10 @@ AudioEncoder::AudioEncoder(AVFormatContext* out, const AVCodec* encoder, const A
   enc_->time_base = AVRational{1, enc_->sample_rate};
   if (out->oformat->flags & AVFMT_GLOBALHEADER) enc_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   const int channels = layout.nb_channels;
-  AVDictionary* options = nullptr;
+  Dictionary options;
   // Opus defines channel mappings up to 8 channels; beyond, family 255 codes them as discrete.
-  if (std::string(encoder->name) == "libopus" && channels > 8) av_dict_set(&options, "mapping_family", "255", 0);
-  const int opened = avcodec_open2(enc_.get(), encoder, &options);
-  av_dict_free(&options);
+  if (std::string(encoder->name) == "libopus" && channels > 8) av_dict_set(options.address(), "mapping_family", "255", 0);
+  const int opened = avcodec_open2(enc_.get(), encoder, options.address());
   if (opened < 0 && most_channels(encoder) > 0 && channels > most_channels(encoder))
     throw UsageError(std::string("the ") + encoder->name + " encoder takes at most " +
                      std::to_string(most_channels(encoder)) + " channels; the sound has " + std::to_string(channels) +
@@ -82,9 +80,11 @@ void AudioEncoder::push(const uint8_t* const* data, int samples, const PacketSin
   std::vector<uint8_t*> planes(enc_->ch_layout.nb_channels);
   check(av_samples_alloc(planes.data(), nullptr, enc_->ch_layout.nb_channels, capacity, enc_->sample_fmt, 0),
         "audio buffer");
-  const int n = swr_convert(swr_.get(), planes.data(), capacity, const_cast<const uint8_t**>(data), samples);
-  if (n > 0) av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(planes.data()), n);
-  av_freep(&planes[0]);
+  const BufferPtr buffer(planes[0]);  // every plane lies in this one block
+  const int n = check(swr_convert(swr_.get(), planes.data(), capacity, const_cast<const uint8_t**>(data), samples),
+                      "resampling audio");
+  const int queued = n > 0 ? av_audio_fifo_write(fifo_.get(), reinterpret_cast<void**>(planes.data()), n) : 0;
+  if (queued < n) throw Error("out of memory (audio FIFO)");
   if (drop_ > 0) {
     const int dropped = std::min<int>(static_cast<int>(std::min<int64_t>(drop_, INT32_MAX)), av_audio_fifo_size(fifo_.get()));
     av_audio_fifo_drain(fifo_.get(), dropped);

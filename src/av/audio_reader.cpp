@@ -9,17 +9,14 @@
 #include <filesystem>
 
 #include "ptr.hpp"
+#include "sndfile_ptr.hpp"
 
 namespace avdream {
 
 // libsndfile reads the files it knows (WAV, FLAC, Ogg Vorbis, AIFF...) sample-exact, where
 // FFmpeg's Vorbis decoder drops the first 128 samples; FFmpeg reads everything else.
-struct SndfileCloser {
-  void operator()(SNDFILE* f) const { sf_close(f); }
-};
-
 struct AudioReader::Impl {
-  std::unique_ptr<SNDFILE, SndfileCloser> snd;
+  av::SndfilePtr snd;
   av::BestStream src;
   av::SwrPtr swr;
   av::PacketPtr packet = av::make_packet();
@@ -133,7 +130,9 @@ AudioReader::AudioReader(const std::string& path, double start, double duration)
   if (duration >= 0 && duration * d.info.sample_rate < 1e18) d.left = std::llround(duration * d.info.sample_rate);
   if (start > 0) {
     const int64_t origin = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-    av_seek_frame(d.src.fmt.get(), st->index, origin + std::llround(start / av_q2d(st->time_base)), AVSEEK_FLAG_BACKWARD);
+    // The first frame's time says what to drop, wherever the seek landed or if it failed.
+    if (av_seek_frame(d.src.fmt.get(), st->index, origin + std::llround(start / av_q2d(st->time_base)), AVSEEK_FLAG_BACKWARD) < 0)
+      d.warnings.push_back("'" + path + "' cannot be searched: decoded from its start up to the section");
     d.seeked = true;
     d.skip = std::llround(start * d.info.sample_rate);  // when frames carry no time: count from 0
   }

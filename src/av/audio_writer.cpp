@@ -9,9 +9,12 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "audio_encoder.hpp"
+#include "output_file.hpp"
 #include "peak_limiter.hpp"
+#include "sndfile_ptr.hpp"
 
 namespace avdream {
 namespace {
@@ -47,41 +50,36 @@ void check_audio_output(const std::string& path) {
 }
 
 struct AudioWriter::Impl {
-  std::string target, temp;
+  std::string target;
   int channels = 0;
   std::unique_ptr<av::PeakLimiter> limiter;
-  bool finished = false;
   std::vector<float> scratch;
-  // libsndfile
-  SNDFILE* snd = nullptr;
+  // libsndfile, under its own temporary name
+  std::string temp;
+  av::SndfilePtr snd;
+  bool finished = false;
   // FFmpeg
-  av::OutputFormatPtr out;
+  std::optional<av::OutputFile> file;
   std::unique_ptr<av::AudioEncoder> encoder;
 
-  void write_packet(AVPacket* p) { av::write_packet(out.get(), p, "'" + target + "'"); }
   // Writes what the limiter let out (it holds back a few milliseconds until finish()).
   void write_scratch() {
     const int64_t frames = int64_t(scratch.size()) / channels;
     if (frames == 0) return;
     if (snd) {
-      if (sf_writef_float(snd, scratch.data(), frames) != frames) throw Error("writing '" + target + "': " + sf_strerror(snd));
+      if (sf_writef_float(snd.get(), scratch.data(), frames) != frames)
+        throw Error("writing '" + target + "': " + sf_strerror(snd.get()));
     } else {
       const uint8_t* planes[1] = {reinterpret_cast<const uint8_t*>(scratch.data())};
-      encoder->push(planes, static_cast<int>(frames), [this](AVPacket* p) { write_packet(p); });
+      encoder->push(planes, static_cast<int>(frames), [this](AVPacket* p) { file->write(p); });
     }
     scratch.clear();
   }
-  void close() {
-    if (snd) sf_close(snd);
-    snd = nullptr;
-    encoder.reset();
-    out.reset();
-  }
-  // Here and not in ~AudioWriter: a constructor that throws after creating the file (a header
-  // the muxer refuses) destroys the Impl, never the AudioWriter.
+  // Here and not in ~AudioWriter: a constructor that throws after creating the file destroys
+  // the Impl, never the AudioWriter. (The FFmpeg path's OutputFile removes its own.)
   ~Impl() {
-    if (finished) return;
-    close();
+    if (finished || temp.empty()) return;
+    snd.reset();
     discard_partial(temp);
   }
 };
@@ -91,7 +89,6 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
   if (sample_rate <= 0 || channels <= 0) throw Error("cannot write sound without a rate or channels");
   auto& d = *impl_;
   d.target = path;
-  d.temp = partial_path(path);
   d.channels = channels;
   d.limiter = std::make_unique<av::PeakLimiter>(sample_rate, channels);
   if (const int format = sndfile_format(lower_extension(path))) {
@@ -99,21 +96,17 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
     info.samplerate = sample_rate;
     info.channels = channels;
     info.format = format;
-    d.snd = sf_open(d.temp.c_str(), SFM_WRITE, &info);
-    if (!d.snd) {
-      throw Error("cannot write '" + path + "': " + sf_strerror(nullptr));
-    }
+    d.temp = partial_path(path);
+    d.snd.reset(sf_open(d.temp.c_str(), SFM_WRITE, &info));
+    if (!d.snd) throw Error("cannot write '" + path + "': " + sf_strerror(nullptr));
     return;
   }
-  AVFormatContext* raw = nullptr;
-  av::check(avformat_alloc_output_context2(&raw, nullptr, nullptr, d.temp.c_str()), "output '" + path + "'");
-  d.out.reset(raw);
+  d.file.emplace(path, false);
   AVChannelLayout layout;
   av_channel_layout_default(&layout, channels);
-  d.encoder = std::make_unique<av::AudioEncoder>(d.out.get(), av::audio_encoder_for(d.out->oformat), layout,
-                                                 AV_SAMPLE_FMT_FLT, sample_rate);
-  av::check(avio_open(&d.out->pb, d.temp.c_str(), AVIO_FLAG_WRITE), "creating '" + path + "'");
-  av::check(avformat_write_header(d.out.get(), nullptr), "writing the header of '" + path + "'");
+  d.encoder = std::make_unique<av::AudioEncoder>(d.file->format(), av::audio_encoder_for(d.file->format()->oformat),
+                                                 layout, AV_SAMPLE_FMT_FLT, sample_rate);
+  d.file->write_header();
 }
 
 AudioWriter::~AudioWriter() = default;
@@ -132,15 +125,14 @@ void AudioWriter::finish() {
   d.limiter->flush(d.scratch);
   d.write_scratch();
   if (d.snd) {
-    const int r = sf_close(d.snd);
-    d.snd = nullptr;
+    const int r = sf_close(d.snd.release());
     if (r != 0) throw Error("finishing '" + d.target + "': " + sf_error_number(r));
+    commit_partial(d.temp, d.target);
   } else {
-    d.encoder->flush([&d](AVPacket* p) { d.write_packet(p); });
-    av::check(av_write_trailer(d.out.get()), "finishing '" + d.target + "'");
-    d.close();
+    d.encoder->flush([&d](AVPacket* p) { d.file->write(p); });
+    d.encoder.reset();
+    d.file->finish();
   }
-  commit_partial(d.temp, d.target);
   d.finished = true;
 }
 

@@ -30,13 +30,7 @@ int check(int code, const std::string& what) {
   return code;
 }
 
-void quiet_logs() {
-  static const bool quiet = (av_log_set_level(AV_LOG_FATAL), true);
-  (void)quiet;
-}
-
 InputFormatPtr open_input(const std::string& path) {
-  quiet_logs();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw Error("input '" + path + "' not found");
   if (std::filesystem::is_directory(path, ec)) throw Error("input '" + path + "' is a folder");

@@ -1,6 +1,6 @@
 #pragma once
-// RAII over every libav type avdream uses: one deleter and one alias per type. No av_*_free
-// call appears anywhere else.
+// RAII over every libav type avdream uses: one deleter and one alias per type (and Dictionary
+// for open options). No av_*_free call appears anywhere else.
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -43,6 +43,9 @@ struct SwrDeleter {
 struct AudioFifoDeleter {
   void operator()(AVAudioFifo* p) const { av_audio_fifo_free(p); }
 };
+struct BufferDeleter {  // what av_malloc and its kin (av_samples_alloc, avio_close_dyn_buf) return
+  void operator()(uint8_t* p) const { av_free(p); }
+};
 
 using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
@@ -53,6 +56,21 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AudioFifoDeleter>;
+using BufferPtr = std::unique_ptr<uint8_t, BufferDeleter>;
+
+// Options for one open call (av_dict_set fills it, the open takes what it knows), freed
+// however the call ends.
+class Dictionary {
+ public:
+  Dictionary() = default;
+  ~Dictionary() { av_dict_free(&dict_); }
+  Dictionary(const Dictionary&) = delete;
+  Dictionary& operator=(const Dictionary&) = delete;
+  AVDictionary** address() { return &dict_; }
+
+ private:
+  AVDictionary* dict_ = nullptr;
+};
 
 FramePtr make_frame();
 PacketPtr make_packet();
@@ -61,11 +79,6 @@ PacketPtr make_packet();
 int check(int code, const std::string& what);
 // FFmpeg's text for an error code.
 std::string error_text(int code);
-
-// FFmpeg's own chatter (x264's statistics, probing notes, an encoder's complaint) stays off the
-// user's terminal; what matters reaches the user as an Error or a warning from the library.
-// Called by everything here that opens a file or a codec.
-void quiet_logs();
 
 // Opens a file for demuxing and reads its stream info; Error names the file and the problem.
 InputFormatPtr open_input(const std::string& path);

@@ -126,7 +126,10 @@ VideoReader::VideoReader(const std::string& path, double start, double duration)
   // A duration past any stream's end (1e30 s) reads to the end instead of overflowing the pts.
   if (duration >= 0 && duration / av_q2d(d.stream->time_base) < 1e18)
     d.end_pts = d.start_pts + std::llround(duration / av_q2d(d.stream->time_base));
-  if (start > 0) av_seek_frame(d.fmt.get(), d.stream->index, d.start_pts, AVSEEK_FLAG_BACKWARD);
+  // Frames before the section are dropped as they decode: where a seek fails (a stream without
+  // an index), reading from the start still gives the section, only later.
+  if (start > 0 && av_seek_frame(d.fmt.get(), d.stream->index, d.start_pts, AVSEEK_FLAG_BACKWARD) < 0)
+    d.warnings.push_back("'" + path + "' cannot be searched: decoded from its start up to the section");
   info.duration = std::max(0.0, (duration >= 0 ? std::min(duration, total - start) : total - start));
   info.frame_count = (start == 0 && duration < 0 && d.stream->nb_frames > 0) ? d.stream->nb_frames
                                                                              : std::llround(info.duration * info.fps);
