@@ -37,9 +37,9 @@ void check_video_output(const std::string& path, const EncodeSettings& settings)
                      "the frames would come out wrong; use .mkv (or .mp4, .mov, .webm)");
   const AVCodec* codec = avcodec_find_encoder_by_name(s.codec.c_str());
   if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
-    throw UsageError("unknown video codec '" + s.codec + "'; use libx264, libx265 or libvpx-vp9");
+    throw ParameterError("EncodeSettings::codec", "'" + s.codec + "' is unknown; use libx264, libx265 or libvpx-vp9");
   if (avformat_query_codec(fmt, codec->id, FF_COMPLIANCE_NORMAL) == 0)
-    throw UsageError(std::string(fmt->name) + " files do not take " + s.codec + " video " + type + "; " +
+    throw ParameterError("EncodeSettings::codec", s.codec + ": " + fmt->name + " files do not take it " + type + "; " +
                      (fmt->video_codec == AV_CODEC_ID_VP9 || fmt->video_codec == AV_CODEC_ID_VP8
                           ? "use libvpx-vp9"
                           : "use another codec, or .mkv"));

@@ -32,6 +32,7 @@ std::string flag_for(const std::string& parameter) {
       {"SoundJob::start", "--start"},
       {"SoundJob::duration", "--duration"},
       {"start", "--start"},
+      {"EncodeSettings::codec", "--codec"},
       {"EncodeSettings::crf", "--crf"},
       {"EncodeSettings::preset", "--preset"},
       {"FrameSpan::warmup", "--warmup"},
