@@ -40,6 +40,7 @@ void SideStreams::add_source_streams(const std::string& path, int video_index) {
   side_origin_ = video_origin_ + offset_;
   carried_.resize(side_->nb_streams);
   AVFormatContext* out = out_.format();
+  const AVCodec* encoder = audio_encoder_for(out->oformat);  // for audio the container does not take
   for (unsigned i = 0; i < side_->nb_streams; ++i) {
     AVStream* in = side_->streams[i];
     const auto type = in->codecpar->codec_type;
@@ -57,8 +58,7 @@ void SideStreams::add_source_streams(const std::string& path, int video_index) {
       av_dict_copy(&o->metadata, in->metadata, 0);
       o->disposition = in->disposition;
       carried_[i] = {in, o, nullptr};
-    } else if (type == AVMEDIA_TYPE_AUDIO && audio_encoder_for(out->oformat)) {
-      const AVCodec* encoder = audio_encoder_for(out->oformat);
+    } else if (type == AVMEDIA_TYPE_AUDIO && encoder) {
       auto t = std::make_unique<AudioTranscoder>(in, out, encoder, side_origin_);
       notes_.push_back(std::string("audio stream ") + std::to_string(i) + " (" + codec + ") re-encoded to " +
                        encoder->name + ": the container does not take " + codec);
