@@ -177,84 +177,120 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
   return result;
 }
 
+struct SoundBlockDreamer::State {
+  State(const Model& model, const LogMelFrontEnd& fe, int channels)
+      : pending(channels), tail(channels), scores_before(model, fe), scores_after(model, fe) {}
+  std::vector<std::vector<float>> pending;  // input not yet dreamed, per channel
+  std::vector<std::vector<float>> tail;     // the previous block's dreamed overlap
+  // What the report keeps of the whole sound, in flat memory.
+  detail::ClipScorer scores_before, scores_after;
+  detail::LogMelSummary before, after;
+  double score_before = 0, score_after = 0, convergence = 0;
+  int64_t frames = 0;
+};
+
+SoundBlockDreamer::SoundBlockDreamer(const Model& model, const Objective& objective, int sample_rate, int channels,
+                                     const AudioDreamParams& params)
+    : model_(model), objective_(objective), sample_rate_(sample_rate), channels_(channels), params_(params) {
+  check_audio_params(params);
+  if (sample_rate <= 0 || channels <= 0) throw Error("sound without a rate or channels");
+  block_ = std::llround(params.block_seconds * sample_rate);
+  overlap_ = std::llround(params.overlap_seconds * sample_rate);
+  reset();
+}
+
+SoundBlockDreamer::~SoundBlockDreamer() = default;
+
+void SoundBlockDreamer::reset() {
+  state_ = std::make_unique<State>(model_, front_end(model_, static_cast<int>(model_.number_attr("sample_rate"))), channels_);
+}
+
+void SoundBlockDreamer::process(std::vector<float> interleaved, const Emit& emit) {
+  auto& pending = state_->pending;
+  for (std::size_t i = 0; i < interleaved.size(); ++i) pending[i % channels_].push_back(interleaved[i]);
+  // A block is `block_` frames it owns plus `overlap_` it shares with the next. Only with more
+  // than that pending is it certain not to be the last block.
+  while (int64_t(pending[0].size()) > block_ + overlap_) dream_block(false, emit);
+}
+
+void SoundBlockDreamer::flush(const Emit& emit) {
+  if (!state_->pending[0].empty()) dream_block(true, emit);
+}
+
+void SoundBlockDreamer::dream_block(bool last, const Emit& emit) {
+  auto& s = *state_;
+  const int64_t length = std::min<int64_t>(s.pending[0].size(), block_ + overlap_);
+  std::vector<std::vector<float>> piece(channels_);
+  for (int c = 0; c < channels_; ++c) piece[c].assign(s.pending[c].begin(), s.pending[c].begin() + length);
+  auto r = dream_audio(model_, objective_, piece, sample_rate_, params_);
+
+  // Crossfade the head with the previous block's tail. Linear: both blocks' Griffin-Lim
+  // started from the same original phase, so the two versions are strongly correlated.
+  for (int c = 0; c < channels_; ++c)
+    for (std::size_t i = 0; i < s.tail[c].size() && i < r.channels[c].size(); ++i) {
+      const float w = float((i + 0.5) / s.tail[c].size());
+      r.channels[c][i] = s.tail[c][i] * (1 - w) + r.channels[c][i] * w;
+    }
+  const int64_t out_frames = last ? length : block_;
+  std::vector<float> out(std::size_t(out_frames) * channels_);
+  for (int c = 0; c < channels_; ++c) {
+    for (int64_t i = 0; i < out_frames; ++i) out[i * channels_ + c] = r.channels[c][i];
+    s.tail[c].assign(r.channels[c].begin() + out_frames, r.channels[c].end());
+    s.pending[c].erase(s.pending[c].begin(), s.pending[c].begin() + out_frames);
+  }
+
+  // This block's share of the model's log-mel frames, for the report.
+  const double mel_frames_per_sample = model_.number_attr("sample_rate") / model_.number_attr("hop_length") / sample_rate_;
+  const int64_t mel_frames = last ? r.logmel_before.size(0)
+                                  : std::min<int64_t>(r.logmel_before.size(0), std::llround(out_frames * mel_frames_per_sample));
+  const auto block_before = r.logmel_before.slice(0, 0, mel_frames);
+  const auto block_after = r.logmel_after.slice(0, 0, mel_frames);
+  s.scores_before.add(block_before);
+  s.scores_after.add(block_after);
+  s.before.add(block_before);
+  s.after.add(block_after);
+  s.score_before += r.score_before * out_frames;
+  s.score_after += r.score_after * out_frames;
+  s.convergence += r.convergence_db * out_frames;
+  s.frames += out_frames;
+  emit(std::move(out));
+}
+
+SoundStreamReport SoundBlockDreamer::report() {
+  auto& s = *state_;
+  if (s.frames == 0) throw Error("no sound to dream");
+  SoundStreamReport report;
+  report.frames = s.frames;
+  report.logmel_before = s.before.finish();
+  report.logmel_after = s.after.finish();
+  report.logmel_frames_per_row = s.before.frames_per_row();
+  report.scores_before = s.scores_before.finish();
+  report.scores_after = s.scores_after.finish();
+  report.score_before = s.score_before / s.frames;
+  report.score_after = s.score_after / s.frames;
+  report.convergence_db = s.convergence / s.frames;
+  return report;
+}
+
 SoundStreamReport dream_sound_stream(const Model& model, const Objective& objective, int sample_rate, int channels,
                                      const AudioDreamParams& params, const SoundSource& source, const SoundSink& sink,
                                      const SoundProgressFn& progress) {
-  check_audio_params(params);
-  if (sample_rate <= 0 || channels <= 0) throw Error("sound without a rate or channels");
-  const int64_t block = std::llround(params.block_seconds * sample_rate);
-  const int64_t overlap = std::llround(params.overlap_seconds * sample_rate);
-  // Frames of the model's log-mel per frame of sound, for cutting each block's share.
-  const double mel_frames_per_sample = model.number_attr("sample_rate") / model.number_attr("hop_length") / sample_rate;
-
-  std::vector<std::vector<float>> pending(channels);   // input not yet dreamed, per channel
-  std::vector<std::vector<float>> tail(channels);      // the previous block's dreamed overlap
-  // What the report keeps of the whole sound, in flat memory.
-  const auto fe = front_end(model, static_cast<int>(model.number_attr("sample_rate")));
-  detail::ClipScorer scores_before(model, fe), scores_after(model, fe);
-  detail::LogMelSummary before, after;
-  SoundStreamReport report;
-  double score_before = 0, score_after = 0, convergence = 0;
-  bool source_done = false;
-  std::vector<float> out;
+  SoundBlockDreamer dreamer(model, objective, sample_rate, channels, params);
+  int64_t done = 0;
+  const auto pass_on = [&](std::vector<float> out) {
+    const auto frames = static_cast<int64_t>(out.size()) / channels;
+    sink(out.data(), frames);
+    done += frames;
+    if (progress && !progress(double(done) / sample_rate)) throw Cancelled();
+  };
+  const int64_t piece = std::llround(params.block_seconds * sample_rate);
   while (true) {
-    // Each block is `block` frames that it owns plus `overlap` frames it shares with the next.
-    while (!source_done && int64_t(pending[0].size()) < block + overlap) {
-      const auto in = source(block + overlap - int64_t(pending[0].size()));
-      if (in.empty()) {
-        source_done = true;
-        break;
-      }
-      for (std::size_t i = 0; i < in.size(); ++i) pending[i % channels].push_back(in[i]);
-    }
-    const int64_t have = pending[0].size();
-    if (have == 0) break;
-    const bool last = source_done && have <= block + overlap;
-    const int64_t length = std::min(have, block + overlap);
-    std::vector<std::vector<float>> piece(channels);
-    for (int c = 0; c < channels; ++c) piece[c].assign(pending[c].begin(), pending[c].begin() + length);
-    auto r = dream_audio(model, objective, piece, sample_rate, params);
-
-    // Crossfade the head with the previous block's tail. Linear: both blocks' Griffin-Lim
-    // started from the same original phase, so the two versions are strongly correlated.
-    for (int c = 0; c < channels; ++c)
-      for (std::size_t i = 0; i < tail[c].size() && i < r.channels[c].size(); ++i) {
-        const float w = float((i + 0.5) / tail[c].size());
-        r.channels[c][i] = tail[c][i] * (1 - w) + r.channels[c][i] * w;
-      }
-    const int64_t emit = last ? length : block;
-    out.resize(std::size_t(emit) * channels);
-    for (int c = 0; c < channels; ++c) {
-      for (int64_t i = 0; i < emit; ++i) out[i * channels + c] = r.channels[c][i];
-      tail[c].assign(r.channels[c].begin() + emit, r.channels[c].end());
-      pending[c].erase(pending[c].begin(), pending[c].begin() + emit);
-    }
-    sink(out.data(), emit);
-
-    const int64_t frames = std::min<int64_t>(r.logmel_before.size(0), std::llround(emit * mel_frames_per_sample));
-    const auto block_before = r.logmel_before.slice(0, 0, last ? r.logmel_before.size(0) : frames);
-    const auto block_after = r.logmel_after.slice(0, 0, last ? r.logmel_after.size(0) : frames);
-    scores_before.add(block_before);
-    scores_after.add(block_after);
-    before.add(block_before);
-    after.add(block_after);
-    score_before += r.score_before * emit;
-    score_after += r.score_after * emit;
-    convergence += r.convergence_db * emit;
-    report.frames += emit;
-    if (progress && !progress(double(report.frames) / sample_rate)) throw Cancelled();
-    if (last) break;
+    auto in = source(piece);
+    if (in.empty()) break;
+    dreamer.process(std::move(in), pass_on);
   }
-  if (report.frames == 0) throw Error("no sound to dream");
-  report.logmel_before = before.finish();
-  report.logmel_after = after.finish();
-  report.logmel_frames_per_row = before.frames_per_row();
-  report.scores_before = scores_before.finish();
-  report.scores_after = scores_after.finish();
-  report.score_before = score_before / report.frames;
-  report.score_after = score_after / report.frames;
-  report.convergence_db = convergence / report.frames;
-  return report;
+  dreamer.flush(pass_on);
+  return dreamer.report();
 }
 
 }  // namespace avdream

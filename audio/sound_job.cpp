@@ -1,5 +1,6 @@
 // dream_sound_file: read | dream in blocks | write, plus the before/after picture.
 #include <avdream/audio_io.hpp>
+#include <avdream/spectrogram_picture.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/labels.hpp>
@@ -47,9 +48,7 @@ Model prepare_sound_job(const SoundJob& job, const std::string& output) {
   check_audio_output(output);
   if (!job.picture.empty()) check_picture_output(job.picture);
   if (!job.targets.guides.empty()) throw ParameterError("DreamTargets::guides", "(pictures) do not apply to sound");
-  auto model = Model::load(resolve_model(job.model), job.device);
-  if (model.kind() != ModelKind::LogMel)
-    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; sound needs a log-mel model");
+  auto model = load_model(job.model, ModelKind::LogMel, "sound", job.device);
   sound_objective(model, job.targets);  // checks layer and class names
   for (const auto& label : job.watch) find_label(model.labels(), label);
   return model;

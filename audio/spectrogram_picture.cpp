@@ -1,5 +1,5 @@
 // render_spectrograms: log-mel panels with axes and a colour bar, for eyes, not for models.
-#include <avdream/sound_job.hpp>
+#include <avdream/spectrogram_picture.hpp>
 
 #include <opencv2/imgproc.hpp>
 

@@ -2,6 +2,7 @@
 #include <avdream/image.hpp>
 #include <avdream/media.hpp>
 #include <avdream/partial_file.hpp>
+#include <avdream/paths.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -15,12 +16,6 @@
 namespace avdream {
 namespace fs = std::filesystem;
 namespace {
-
-std::string lower_extension(const std::string& path) {
-  auto ext = fs::path(path).extension().string();
-  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
 
 bool keeps_alpha(const std::string& ext) { return ext == ".png" || ext == ".webp" || ext == ".tif" || ext == ".tiff"; }
 bool keeps_16bit(const std::string& ext) { return ext == ".png" || ext == ".tif" || ext == ".tiff"; }
@@ -37,17 +32,14 @@ double full_scale(int depth) {
 torch::Tensor mat_to_tensor(const cv::Mat& bgr) {
   cv::Mat f;
   bgr.convertTo(f, CV_32F, 1.0 / full_scale(bgr.depth()));
-  auto t = torch::from_blob(f.data, {f.rows, f.cols, 3}, torch::kFloat).permute({2, 0, 1}).flip(0);
   // A float picture may hold NaN or infinite pixels; they would make the whole dream NaN.
-  return t.nan_to_num(0.0, 1.0, 0.0).clamp(0.0, 1.0).contiguous();  // a copy: f dies here
+  return mat32_to_tensor(f).flip(0).nan_to_num(0.0, 1.0, 0.0).clamp(0.0, 1.0);
 }
 
 cv::Mat tensor_to_mat(const torch::Tensor& rgb, int depth) {
   const double scale = full_scale(depth);
-  auto hwc = (rgb.detach().to(torch::kCPU, torch::kFloat).clamp(0.0, 1.0) * scale).round().flip(0).permute({1, 2, 0}).contiguous();
-  cv::Mat f(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr<float>());
   cv::Mat out;
-  f.convertTo(out, depth);
+  tensor_to_mat32((rgb.detach().to(torch::kCPU, torch::kFloat).clamp(0.0, 1.0) * scale).round().flip(0)).convertTo(out, depth);
   return out;
 }
 
@@ -100,6 +92,19 @@ cv::Mat orient_like(const cv::Mat& alpha, const cv::Mat& unturned, const cv::Mat
 }
 
 }  // namespace
+
+cv::Mat tensor_to_mat32(const torch::Tensor& chw) {
+  const auto hwc = chw.detach().to(torch::kCPU, torch::kFloat).permute({1, 2, 0}).contiguous();
+  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC(static_cast<int>(hwc.size(2))),
+                 hwc.data_ptr<float>())
+      .clone();
+}
+
+torch::Tensor mat32_to_tensor(const cv::Mat& hwc) {
+  cv::Mat m = hwc.isContinuous() ? hwc : hwc.clone();
+  const int64_t channels = m.channels();
+  return torch::from_blob(m.data, {m.rows, m.cols, channels}, torch::kFloat).permute({2, 0, 1}).clone();
+}
 
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr) { return mat_to_tensor(bgr); }
 cv::Mat tensor_to_bgr(const torch::Tensor& rgb) { return tensor_to_mat(rgb, CV_8U); }

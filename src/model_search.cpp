@@ -35,6 +35,14 @@ std::vector<std::string> model_search_path() {
   return dirs;
 }
 
+Model load_model(const std::string& name_or_path, ModelKind kind, const std::string& job, torch::Device device) {
+  auto model = Model::load(resolve_model(name_or_path), device);
+  if (model.kind() != kind)
+    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; " + job + " needs " +
+                     (kind == ModelKind::Image ? "an image" : "a log-mel") + " model");
+  return model;
+}
+
 std::vector<ModelFile> find_models() {
   std::vector<ModelFile> found;
   std::set<std::string> seen;

@@ -7,6 +7,21 @@
 
 namespace avdream {
 
+PictureDreamer::PictureDreamer(Model model, Objective objective, DreamParams params, bool source_colors,
+                               DreamProgressFn progress)
+    : model_(std::move(model)),
+      objective_(std::move(objective)),
+      params_(std::move(params)),
+      source_colors_(source_colors),
+      progress_(std::move(progress)) {
+  check_dream_params(params_);
+}
+
+void PictureDreamer::process(torch::Tensor rgb, const Emit& emit) {
+  auto dreamed = dream(model_, objective_, rgb, params_, progress_).cpu();
+  emit(source_colors_ ? keep_colors(dreamed, rgb.cpu()) : dreamed);
+}
+
 StillReport dream_still(const std::string& input,
                         const std::string& output,
                         const StillJob& job,
@@ -18,9 +33,7 @@ StillReport dream_still(const std::string& input,
   check_output_folder(output);
   const auto model_path = resolve_model(job.model);
   auto picture = load_picture(input);
-  const auto model = Model::load(model_path, job.device);
-  if (model.kind() != ModelKind::Image)
-    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; pictures need an image model");
+  const auto model = load_model(model_path, ModelKind::Image, "a picture", job.device);
   const auto objective = make_objective(model, job.targets);
 
   StillReport report;
@@ -31,8 +44,8 @@ StillReport dream_still(const std::string& input,
   const auto original = picture.rgb;
   for (const auto& t : objective.terms) report.term_names.push_back(t.name);
   report.terms_before = score_image_terms(model, objective, original, job.params);
-  picture.rgb = dream(model, objective, original, job.params, progress).cpu();
-  if (job.targets.style.original_colors) picture.rgb = keep_colors(picture.rgb, original);
+  PictureDreamer dreamer(model, objective, job.params, job.targets.style.original_colors, progress);
+  dreamer.process(original, [&](torch::Tensor dreamed) { picture.rgb = std::move(dreamed); });
   report.terms_after = score_image_terms(model, objective, picture.rgb, job.params, original);
   for (double s : report.terms_before) report.score_before += s;
   for (double s : report.terms_after) report.score_after += s;

@@ -49,6 +49,86 @@ TEST(Flow, RecoversAKnownShiftAndMasksTheRevealedBorder) {
   EXPECT_LT(warp_error(b, a, back, mask), 0.02);
 }
 
+// The video job puts the detail on 8-bit frames in OpenCV (off the network's threads), the still
+// job in torch (add_detail): the same picture either way, to the 8-bit step.
+TEST(Video, CompositeIsAddDetail) {
+  torch::manual_seed(3);
+  for (const auto& [h, w, dh, dw] : {std::array<int, 4>{37, 53, 20, 28}, std::array<int, 4>{90, 160, 45, 80}}) {
+    const auto source = (torch::rand({3, h, w}) * 255).round() / 255;
+    const auto detail = (torch::rand({3, dh, dw}) - 0.5) * 0.4;
+    const cv::Mat rgb8 = tensor_to_mat32(source * 255);
+    cv::Mat source8;
+    rgb8.convertTo(source8, CV_8UC3);
+    cv::Mat ours;
+    composite(source8, detail, false).convertTo(ours, CV_32FC3, 1.0 / 255);
+    const auto torch_way = add_detail(source, detail);
+    const double worst = (mat32_to_tensor(ours) - torch_way).abs().max().item<double>();
+    EXPECT_LE(worst, 1.0 / 255 + 1e-6) << h << "x" << w;
+  }
+}
+
+// The video stages one after the other on one thread, as an editor plugin runs them, dream each
+// frame exactly as the job's three threads do (same stages, wired differently).
+TEST(Video, StagesOnOneThreadMatchThePipeline) {
+  const auto model = Model::load(resolve_model(kDefaultImageModel));
+  const auto objective = make_objective(model, DreamTargets{});
+  auto params = default_video_params();
+  params.dream.max_size = 64;
+  params.dream.octaves = 2;
+  params.dream.iterations = 2;
+  params.warm_iterations = 1;
+  std::vector<VideoFrame> frames;
+  for (int i = 0; i < 4; ++i) {
+    VideoFrame f;
+    f.index = i;
+    f.time = i / 25.0;
+    f.rgb = cv::Mat(72, 96, CV_8UC3);
+    cv::randu(f.rgb, 0, 255);
+    cv::GaussianBlur(f.rgb, f.rgb, cv::Size(0, 0), 4);
+    frames.push_back(f);
+  }
+  const auto one_thread = [&] {
+    FramePreparer prepare(96, 72, params);
+    VideoDreamer dream(model, objective, params);
+    Compositor put_on(false);
+    std::vector<cv::Mat> out;
+    for (const auto& f : frames)
+      prepare.process(f, [&](PreparedFrame p) {
+        dream.process(std::move(p), [&](DreamedFrame d) { put_on.process(std::move(d), [&](VideoFrame v) { out.push_back(v.rgb); }); });
+      });
+    return out;
+  };
+  const auto threaded = [&] {
+    std::vector<cv::Mat> out;
+    Pipeline pipe;
+    auto prepared = pipe.queue<PreparedFrame>(2);
+    auto dreamed = pipe.queue<DreamedFrame>(2);
+    pipe.start([&] {
+      FramePreparer prepare(96, 72, params);
+      for (const auto& f : frames) prepare.process(f, [&](PreparedFrame p) { prepared->push(std::move(p)); });
+      prepared->close();
+    });
+    pipe.start([&] {
+      Compositor put_on(false);
+      while (auto d = dreamed->pop()) put_on.process(std::move(*d), [&](VideoFrame v) { out.push_back(v.rgb); });
+    });
+    pipe.run_here([&] {
+      VideoDreamer dream(model, objective, params);
+      while (auto p = prepared->pop()) dream.process(std::move(*p), [&](DreamedFrame d) { dreamed->push(std::move(d)); });
+      dreamed->close();
+    });
+    pipe.wait();
+    return out;
+  };
+  const auto a = one_thread(), b = threaded();
+  ASSERT_EQ(a.size(), frames.size());
+  ASSERT_EQ(b.size(), frames.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(cv::norm(a[i], b[i], cv::NORM_INF), 0.0) << "frame " << i;
+    EXPECT_GT(cv::norm(a[i], frames[i].rgb, cv::NORM_L1) / a[i].total(), 1.0) << "frame " << i << " was dreamed";
+  }
+}
+
 TEST(Video, KeepsFramesTimestampsAndSoundOfAGeneratedClip) {
   test::TempDir dir;
   const auto in = panning_clip(dir);

@@ -42,10 +42,10 @@ VideoDreamParams default_video_params() {
   return p;
 }
 
-VideoDreamParams style_video_params() {
+VideoDreamParams style_video_params(bool thin) {
   VideoDreamParams p;
-  p.dream = style_dream_params();
-  p.dream.max_size = 480;
+  p.dream = thin ? thin_style_params() : style_dream_params();
+  p.dream.max_size = default_video_params().dream.max_size;
   p.warm_iterations = 8;
   p.warm_step = 0.006;
   p.temporal_weight = 1.0;
@@ -68,17 +68,15 @@ torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& c
   return (dreamed + w * carried) / (1.0 + w);
 }
 
-cv::Mat tensor_to_mat32(const torch::Tensor& chw) {
-  const auto hwc = chw.detach().to(torch::kCPU, torch::kFloat).permute({1, 2, 0}).contiguous();
-  return cv::Mat(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC(static_cast<int>(hwc.size(2))),
-                 hwc.data_ptr<float>())
-      .clone();
-}
-
-torch::Tensor mat32_to_tensor(const cv::Mat& hwc) {
-  cv::Mat m = hwc.isContinuous() ? hwc : hwc.clone();
-  const int64_t channels = m.channels();
-  return torch::from_blob(m.data, {m.rows, m.cols, channels}, torch::kFloat).permute({2, 0, 1}).clone();
+cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors) {
+  cv::Mat d = tensor_to_mat32(detail), up, f, out;
+  cv::resize(d, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);
+  source_rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
+  cv::Mat dreamed = f + up;
+  if (source_colors)
+    dreamed = tensor_to_mat32(keep_colors(mat32_to_tensor(dreamed).clamp(0.0, 1.0), mat32_to_tensor(f)));
+  dreamed.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
+  return out;
 }
 
 FramePreparer::FramePreparer(int width, int height, const VideoDreamParams& params) : flow_(params.flow) {
@@ -146,6 +144,11 @@ void VideoDreamer::reset() {
   previous_output_ = torch::Tensor();
 }
 
+void VideoDreamer::process(PreparedFrame in, const Emit& emit) {
+  auto detail = dream(in);
+  emit({std::move(in.frame), std::move(detail)});
+}
+
 torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   FrameReport r;
@@ -185,6 +188,7 @@ torch::Tensor VideoDreamer::dream(const PreparedFrame& in, FrameReport* report) 
   previous_detail_ = detail;
   if (params_.temporal_weight > 0.0) previous_output_ = (in.base.to(detail.device()) + detail).clamp(0.0, 1.0);
   r.dream_seconds = seconds_since(t0);
+  totals_.add(r);
   if (report) *report = r;
   return detail;
 }

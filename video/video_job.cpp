@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "../farm/part_plan.hpp"
 #include "contact_sheet.hpp"
 
 namespace avdream {
@@ -20,65 +21,92 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-struct Dreamed {
-  VideoFrame source;
-  torch::Tensor detail;  // working size
+// What the three stages' threads hand back.
+struct StagesRun {
+  int64_t written = 0;       // frames encoded
+  double flow_seconds = 0;   // on the decode thread
 };
 
-// The detail upscaled onto the full-resolution 8-bit frame: add_detail() (dream.hpp) done in
-// OpenCV on the encoder's thread, so the network's thread pool is left alone. With
-// `source_colors` (--original-colors), the frame keeps its own chroma under the dream's luma
-// (keep_colors()), taken before the result is rounded to 8 bits.
-cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors) {
-  cv::Mat d = tensor_to_mat32(detail), up, f, out;
-  cv::resize(d, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);
-  source_rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
-  cv::Mat dreamed = f + up;
-  if (source_colors)
-    dreamed = tensor_to_mat32(keep_colors(mat32_to_tensor(dreamed).clamp(0.0, 1.0), mat32_to_tensor(f)));
-  dreamed.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
-  return out;
+// decode + flow | dream (this thread) | composite + encode, joined by bounded queues. The
+// pipeline owns the threads: whichever stage fails first, every queue closes, every thread ends,
+// and that first error is what wait() rethrows.
+StagesRun run_stages(const std::string& input, const VideoJob& job, const farm::PartPlan& part, VideoReader& reader,
+                     DreamStage& dream, VideoWriter& writer, detail::ContactSheet& sheet,
+                     const VideoProgressFn& progress) {
+  const auto start = Clock::now();
+  const auto info = reader.info();
+  const int64_t frames_total = part.frames_to_read(info);
+  StagesRun run;
+  Pipeline pipe;
+  auto to_dream = pipe.queue<PreparedFrame>(3);
+  auto to_encode = pipe.queue<DreamedFrame>(3);
+
+  pipe.start([&] {
+    FramePreparer preparer(info.width, info.height, job.params);
+    for (int64_t n = 0; part.whole || n < frames_total; ++n) {
+      auto frame = reader.next();
+      if (!frame) break;
+      part.place(*frame, n, info, input);
+      auto prepared = preparer.prepare(std::move(*frame));
+      run.flow_seconds += prepared.flow_seconds;
+      if (!to_dream->push(std::move(prepared))) return;
+    }
+    to_dream->close();
+  });
+  pipe.start([&] {
+    Compositor compositor(job.targets.style.original_colors);
+    while (auto d = to_encode->pop()) {
+      const cv::Mat source = d->frame.rgb;
+      compositor.process(std::move(*d), [&](VideoFrame out) {
+        sheet.offer(out.index, out.time, source, out.rgb);
+        writer.write(out);
+        ++run.written;
+      });
+    }
+  });
+  pipe.run_here([&] {
+    bool open = true;  // false once the encoder failed: the pipeline is closing
+    const auto pass_on = [&](DreamedFrame d) { open = open && to_encode->push(std::move(d)); };
+    int64_t done = 0;  // frames dreamed (a part's warm-up too)
+    while (auto prepared = to_dream->pop()) {
+      dream.process(std::move(*prepared), pass_on);
+      if (!open) return;
+      ++done;
+      if (progress) {
+        VideoProgress p;
+        p.frames_done = done;
+        p.frames_total = std::max(frames_total, done);
+        p.fps = done / std::max(seconds_since(start), 1e-9);
+        p.eta_seconds = (p.frames_total - p.frames_done) / std::max(p.fps, 1e-9);
+        if (!progress(p)) throw Cancelled();
+      }
+    }
+    dream.flush(pass_on);
+    to_encode->close();
+  });
+  pipe.wait();
+  return run;
 }
 
-// Which frames of the section a job reads, dreams and writes (all of them, or a farm's part).
-struct PartPlan {
-  bool whole = true;
-  int64_t read_from = 0, read_to = 0;  // frames [read_from, read_to) of the section are read and dreamed
-  int64_t write_from = 0;              // frames before this are the warm-up
-  int64_t hand_over_from = -1;         // from here on the next part's dream dissolves in; -1: never
-  int warmup = 0;
-  SegmentJoins joins;                  // where the written frames meet other parts
-  int64_t origin_pts = 0;              // pts of the section's first frame
-  int64_t first_pts = 0;               // pts of frame read_from
-  double read_start = 0.0;             // source seconds at frame read_from
-
-  static PartPlan of(const std::string& input, const VideoJob& job) {
-    PartPlan plan;
-    if (!job.span) return plan;
-    const auto& span = *job.span;
-    const auto times = scan_frame_times(input, job.start, job.duration);
-    const auto count = static_cast<int64_t>(times.size());
-    const int64_t end = span.end < 0 ? count : span.end;
-    if (span.warmup < 0) throw ParameterError("FrameSpan::warmup", "must be 0 or more");
-    if (span.begin < 0 || span.begin >= end || end > count)
-      throw UsageError("frames [" + std::to_string(span.begin) + ", " + std::to_string(end) + ") are not in '" + input +
-                       "' (" + std::to_string(count) + " frames)");
-    plan.whole = false;
-    plan.warmup = span.warmup;
-    plan.read_from = std::max<int64_t>(0, span.begin - span.warmup);
-    plan.read_to = end;
-    plan.write_from = span.begin;
-    plan.joins = SegmentJoins{end - span.begin, span.begin > 0, end < count};
-    // The next part's dream starts where that part's warm-up does.
-    if (span.hand_over && span.warmup > 0 && end < count) plan.hand_over_from = std::max<int64_t>(0, end - span.warmup);
-    plan.origin_pts = times.front();
-    plan.first_pts = times[plan.read_from];
-    const VideoReader probe(input, job.start, job.duration);
-    const auto& info = probe.info();
-    plan.read_start = (times[plan.read_from] - info.origin_pts) * double(info.time_base_num) / info.time_base_den;
-    return plan;
-  }
-};
+// The section's soundtrack dreamed first, into a hidden file beside the output that lives as
+// long as the job. A video with no decodable frame (cut off) fails by its own name before the
+// soundtrack's dream, not as a sound that could not be decoded.
+std::optional<DreamedSoundtrack> soundtrack_for(AudioMode audio, const std::string& input, const VideoInfo& info,
+                                                const VideoJob& job, const std::string& output,
+                                                const std::optional<Model>& sound_model,
+                                                const VideoProgressFn& progress) {
+  if (audio != AudioMode::Dream) return std::nullopt;
+  VideoReader(input, job.start, job.duration).next();
+  return std::optional<DreamedSoundtrack>(std::in_place, input, info, job, output, *sound_model, [&](double done) {
+    if (!progress) return true;
+    VideoProgress p;
+    p.frames_total = info.frame_count;
+    p.sound = true;
+    p.sound_done = done;
+    p.sound_total = info.duration;
+    return progress(p);
+  });
+}
 
 }  // namespace
 
@@ -112,9 +140,7 @@ PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& outpu
   if (!job.preview.empty()) check_picture_output(job.preview), check_output_folder(job.preview);
   if (!(job.start >= 0 && std::isfinite(job.start))) throw ParameterError("VideoJob::start", "must be 0 or more seconds");
   if (job.duration == 0 || std::isnan(job.duration)) throw ParameterError("VideoJob::duration", "must be more than 0");
-  auto model = Model::load(resolve_model(job.model), job.device);
-  if (model.kind() != ModelKind::Image)
-    throw UsageError("model " + model.name() + " is a " + to_string(model.kind()) + " model; video needs an image model");
+  auto model = load_model(job.model, ModelKind::Image, "video", job.device);
   auto objective = make_objective(model, job.targets);  // checks layer and class names, reads the guides
   return {std::move(model), std::move(objective)};
 }
@@ -125,131 +151,46 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   // Everything that can be refused is refused before the long work starts.
   check_video_input(input);
   const auto prepared = prepare_video_job(job, output);
-  const Model& model = prepared.model;
-  const Objective& objective = prepared.objective;
-  const auto part = PartPlan::of(input, job);
+  const auto part = farm::PartPlan::of(input, job);
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
   if (audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
-  // A part reads from its first frame and stops after its last by count (the section's end,
-  // recomputed from a later start, could round a frame away).
-  VideoReader reader = part.whole ? VideoReader(input, job.start, job.duration) : VideoReader(input, part.read_start);
-  VideoDreamer dreamer(model, objective, job.params);
-  std::optional<VideoDreamer> next_part;  // the next part's dream, over the hand-over frames
+  VideoReader reader = part.open(input, job);
   const auto info = reader.info();
-  const int64_t frames_total = part.whole ? info.frame_count : part.read_to - part.read_from;
-
-  VideoReport report;
   audio = audio_for(audio, info);
   EncodeSettings encoding = job.encode;
   encoding.segment = part.joins;
   probe_video_output(output, reader, encoding, audio);
-  // The soundtrack is dreamed first, into a hidden file beside the output that lives as long
-  // as this job. A video with no decodable frame (cut off) fails by its own name before the
-  // soundtrack's dream, not as a sound that could not be decoded.
-  std::optional<DreamedSoundtrack> soundtrack;
-  if (audio == AudioMode::Dream) {
-    VideoReader(input, job.start, job.duration).next();
-    soundtrack.emplace(input, info, job, output, *sound_model, [&](double done) {
-      if (!progress) return true;
-      VideoProgress p;
-      p.frames_total = info.frame_count;
-      p.sound = true;
-      p.sound_done = done;
-      p.sound_total = info.duration;
-      return progress(p);
-    });
-    report.sound = soundtrack->report();
-    report.sound_dreamed = true;
-  }
+
+  VideoReport report;
+  const auto soundtrack = soundtrack_for(audio, input, info, job, output, sound_model, progress);
+  if (soundtrack) report.sound = soundtrack->report(), report.sound_dreamed = true;
   VideoWriter writer(output, reader, encoding, audio, soundtrack ? soundtrack->path() : std::string());
   if (!part.whole) writer.set_time_origin(part.origin_pts);
-
-  report.width = info.width;
-  report.height = info.height;
-  // decode | dream (this thread) | encode, joined by bounded queues. The pipeline owns the
-  // threads: whichever stage fails first, every queue closes, every thread ends, and that first
-  // error is what wait() rethrows.
-  Pipeline pipe;
-  auto to_dream = pipe.queue<PreparedFrame>(3);
-  auto to_encode = pipe.queue<Dreamed>(3);
-  double flow_seconds = 0.0;  // written by the decode thread, read after wait() has joined it
-
-  pipe.start([&] {
-    FramePreparer preparer(info.width, info.height, job.params);
-    const double tb = double(info.time_base_num) / info.time_base_den;
-    for (int64_t n = 0; part.whole || n < frames_total; ++n) {
-      auto frame = reader.next();
-      if (!frame) break;
-      if (!part.whole) {  // numbered and timed as in the whole section
-        if (n == 0 && frame->pts != part.first_pts)
-          throw Error("frame " + std::to_string(part.read_from) + " of '" + input +
-                      "' does not decode where its packet says (damaged file?)");
-        frame->index += part.read_from;
-        frame->time = (frame->pts - part.origin_pts) * tb;
-      }
-      auto prepared = preparer.prepare(std::move(*frame));
-      flow_seconds += prepared.flow_seconds;
-      if (!to_dream->push(std::move(prepared))) return;
-    }
-    to_dream->close();
-  });
   detail::ContactSheet sheet(part.whole ? job.preview : std::string(), info.frame_count);
-  pipe.start([&] {
-    while (auto d = to_encode->pop()) {
-      VideoFrame out = d->source;
-      out.rgb = composite(d->source.rgb, d->detail, job.targets.style.original_colors);
-      sheet.offer(out.index, out.time, d->source.rgb, out.rgb);
-      writer.write(out);
-    }
-  });
 
-  pipe.run_here([&] {
-    int64_t done = 0;  // frames dreamed (a part's warm-up too)
-    while (auto prepared = to_dream->pop()) {
-      FrameReport fr;
-      auto detail = dreamer.dream(*prepared, &fr);
-      report.dream_seconds += fr.dream_seconds;
-      report.cold_frames += fr.cold;
-      report.scene_cuts += fr.scene_cut;
-      const int64_t i = prepared->frame.index;
-      if (part.hand_over_from >= 0 && i >= part.hand_over_from) {
-        // Dissolve into the next part's dream: at this part's last frame it is nearly all of it.
-        if (!next_part) next_part.emplace(model, objective, job.params);
-        FrameReport nr;
-        const auto next = next_part->dream(*prepared, &nr);
-        report.dream_seconds += nr.dream_seconds;
-        ++report.extra_frames;
-        const double share = double(i - (part.read_to - part.warmup) + 1) / (part.warmup + 1);
-        detail = detail * (1.0 - share) + next * share;
-      }
-      ++done;
-      if (i < part.write_from) {
-        ++report.extra_frames;
-      } else {
-        ++report.frames;
-        if (!to_encode->push({std::move(prepared->frame), std::move(detail)})) return;  // the encoder failed
-      }
-      if (progress) {
-        VideoProgress p;
-        p.frames_done = done;
-        p.frames_total = std::max(frames_total, done);
-        const double elapsed = seconds_since(start);
-        p.fps = done / std::max(elapsed, 1e-9);
-        p.eta_seconds = (p.frames_total - p.frames_done) / std::max(p.fps, 1e-9);
-        if (!progress(p)) throw Cancelled();
-      }
-    }
-    to_encode->close();
-  });
-  pipe.wait();
-
+  // A whole section is dreamed frame by frame; a farm's part warms up and hands over.
+  std::optional<VideoDreamer> whole;
+  std::optional<farm::PartDreamer> chunk;
+  if (part.whole) whole.emplace(prepared.model, prepared.objective, job.params);
+  else chunk.emplace(prepared.model, prepared.objective, job.params, part);
+  DreamStage& dream = part.whole ? static_cast<DreamStage&>(*whole) : *chunk;
+  const auto run = run_stages(input, job, part, reader, dream, writer, sheet, progress);
   writer.finish();
   sheet.write();
+
+  const DreamTotals totals = part.whole ? whole->totals() : chunk->totals();
+  report.frames = run.written;
+  report.cold_frames = totals.cold;
+  report.scene_cuts = totals.scene_cuts;
+  report.extra_frames = totals.extra;
+  report.dream_seconds = totals.dream_seconds;
+  report.flow_seconds = run.flow_seconds;
+  report.width = info.width;
+  report.height = info.height;
   report.warnings = reader.warnings();
   report.warnings.insert(report.warnings.end(), report.sound.warnings.begin(), report.sound.warnings.end());
   report.notes = writer.notes();
-  report.flow_seconds = flow_seconds;
   report.seconds = seconds_since(start);
   return report;
 }

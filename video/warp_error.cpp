@@ -1,6 +1,7 @@
 // The flicker measure over whole clips (benchmarks and tests).
 #include <avdream/error.hpp>
 #include <avdream/flow.hpp>
+#include <avdream/warp_error.hpp>
 #include <avdream/media.hpp>
 
 #include <opencv2/imgproc.hpp>

@@ -18,9 +18,11 @@
 //   4. Long sounds stream through in blocks (10 s, crossfaded over 0.5 s): memory stays flat.
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
+#include <avdream/pipeline.hpp>
 #include <avdream/spectral.hpp>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace avdream {
@@ -103,6 +105,32 @@ struct SoundStreamReport {
   torch::Tensor scores_before, scores_after;  // the model's clip scores of the whole sound, [classes]
   double score_before = 0, score_after = 0;  // the objective, averaged over blocks by length
   double convergence_db = 0;                 // Griffin-Lim's, averaged over blocks by length
+};
+
+// The streaming sound dream as a Stage (pipeline.hpp): interleaved float frames come in pieces
+// of any size; dreamed frames go out block by block (params.block_seconds, each crossfaded into
+// the next over params.overlap_seconds), as many as came in once flush() has run. Memory stays
+// flat: it holds one block and the report's summaries.
+class SoundBlockDreamer : public Stage<std::vector<float>, std::vector<float>> {
+ public:
+  SoundBlockDreamer(const Model& model, const Objective& objective, int sample_rate, int channels,
+                    const AudioDreamParams& params);
+  ~SoundBlockDreamer() override;
+  void process(std::vector<float> interleaved, const Emit& emit) override;
+  void flush(const Emit& emit) override;  // the end of the sound: dreams what is left
+  void reset() override;                  // a new sound: nothing pending, the report restarts
+  // What the whole sound did; after flush(). Throws Error when no sound came.
+  SoundStreamReport report();
+
+ private:
+  struct State;
+  void dream_block(bool last, const Emit& emit);
+  Model model_;
+  Objective objective_;
+  int sample_rate_, channels_;
+  AudioDreamParams params_;
+  int64_t block_, overlap_;
+  std::unique_ptr<State> state_;
 };
 
 // Dreams everything `source` gives, block by block (params.block_seconds, crossfaded over

@@ -14,7 +14,7 @@
 // or all of that in one call: avdream::dream_still("photo.jpg", "dream.png", avdream::StillJob{}).
 //
 // The pieces, in data-flow order:
-//   model.hpp      a TorchScript network on the model contract; finding model files
+//   model.hpp      a TorchScript network on the model contract; finding and loading model files
 //   labels.hpp     class names -> indices
 //   objective.hpp  what is maximized: activation, class and guide terms
 //   style.hpp      style transfer terms: Gram-matrix style, content, smoothness
@@ -22,17 +22,23 @@
 //   tensor_image.hpp  the engine's picture tensors: resize
 //   image.hpp      picture files <-> tensors, atomic writes (partial_file.hpp)
 //   targets.hpp    what to dream of (layers, classes, guides, style) -> the objective
-//   still.hpp      the still-picture job
 //   pipeline.hpp   the pipeline shape: Stage (process, flush, reset) and Pipeline (threads joined
-//                  by bounded queues, the first error wins, nothing hangs)
+//                  by bounded queues, the first error wins, nothing hangs). Read this first: every
+//                  job below is stages wired by it.
+//   still.hpp      the still-picture job; PictureDreamer, its stage
+//   paths.hpp      file-name helpers (the extension that picks a format)
 //   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
-//   video.hpp      the video dreaming stage: warm starts along the flow, scene cuts
+//   warp_error.hpp E_warp of two whole files (for tests and benchmarks)
+//   video.hpp      the video stages: FramePreparer (flow) -> VideoDreamer (warm starts along the
+//                  flow, scene cuts) -> Compositor (the detail on the full-size frame)
 //   video_job.hpp  the video job: decode | dream | encode threads; a farm chunk's span
 //   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
 //   audio_io.hpp   sound in and out (FFmpeg, libsndfile), resampling
-//   audio.hpp      dreaming sound through a log-mel CNN, in blocks for any length
-//   sound_job.hpp  the sound job (--spectro, and a video's soundtrack); spectrogram pictures
+//   audio.hpp      dreaming sound through a log-mel CNN; SoundBlockDreamer, the stage that
+//                  streams any length in blocks
+//   sound_job.hpp  the sound job (--spectro, and a video's soundtrack)
+//   spectrogram_picture.hpp  the before/after spectrogram picture
 //   farm.hpp       the render farm: plan, chunk, assemble, status; Slurm scripts
 //   runtime.hpp    device and threads
 //   version.hpp    avdream's version and the libraries it runs with
@@ -49,7 +55,9 @@
 #include <avdream/version.hpp>
 #include <avdream/targets.hpp>
 #include <avdream/still.hpp>
+#include <avdream/paths.hpp>
 #include <avdream/flow.hpp>
+#include <avdream/warp_error.hpp>
 #include <avdream/media.hpp>
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
@@ -57,4 +65,5 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/audio.hpp>
 #include <avdream/sound_job.hpp>
+#include <avdream/spectrogram_picture.hpp>
 #include <avdream/farm.hpp>

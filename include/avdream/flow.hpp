@@ -31,19 +31,4 @@ cv::Mat consistency_mask(const cv::Mat& forward_flow /* t-1 -> t */, const cv::M
 // `current` and `previous` warped onto it, over the pixels where mask > 0.5. Images 8-bit.
 double warp_error(const cv::Mat& current, const cv::Mat& previous, const cv::Mat& back_flow, const cv::Mat& mask);
 
-// E_warp of a whole clip and of its dreamed version, frame pair by frame pair: the flow and
-// the consistency mask come from the source frames (at most `width` pixels wide), and the same
-// flow judges both. `output` must hold the frames of `source`'s section [start, start+duration).
-struct WarpErrors {
-  double source = 0.0;  // the source's own E_warp (motion the flow does not explain)
-  double output = 0.0;  // the output's
-  int64_t pairs = 0;
-  std::vector<double> output_pairs;  // the output's E_warp of frames (i, i+1), for every i
-};
-WarpErrors measure_warp_error(const std::string& source,
-                              const std::string& output,
-                              int width = 320,
-                              double start = 0.0,
-                              double duration = -1.0);
-
 }  // namespace avdream

@@ -35,6 +35,11 @@ std::string save_image_partial(const cv::Mat& image, const std::string& path);
 // Throws UsageError when OpenCV cannot write files with this path's extension.
 void check_picture_output(const std::string& path);
 
+// [C,h,w] float tensor <-> h x w float Mat with C channels, values and channel order unchanged:
+// the one place tensors and OpenCV images trade pixels.
+cv::Mat tensor_to_mat32(const torch::Tensor& chw);
+torch::Tensor mat32_to_tensor(const cv::Mat& hwc);
+
 // 8-bit BGR (OpenCV's order) <-> float RGB tensor.
 torch::Tensor bgr_to_tensor(const cv::Mat& bgr);
 cv::Mat tensor_to_bgr(const torch::Tensor& rgb);

@@ -94,6 +94,16 @@ std::vector<std::string> model_search_path();
 // the search path. Throws UsageError listing the models it can see.
 std::string resolve_model(const std::string& name_or_path);
 
+// What a job dreams with when no model is named.
+inline constexpr const char* kDefaultImageModel = "imagenet_mobilenet_v2";
+inline constexpr const char* kDefaultSoundModel = "yamnet";
+
+// resolve_model() + Model::load(), and a check that the model is of the `kind` the job needs:
+// throws UsageError ("model yamnet is a logmel model; video needs an image model") otherwise.
+// `job` names the work in that message ("pictures", "video", "sound").
+Model load_model(const std::string& name_or_path, ModelKind kind, const std::string& job,
+                 torch::Device device = torch::kCPU);
+
 struct ModelFile {
   std::string name;
   std::string path;

@@ -15,7 +15,7 @@
 namespace avdream {
 
 struct SoundJob {
-  std::string model = "yamnet";   // name on the search path, or a file
+  std::string model = kDefaultSoundModel;   // name on the search path, or a file
   DreamTargets targets;           // layers and classes (guides do not apply to sound)
   AudioDreamParams params;
   double start = 0.0, duration = -1.0;  // the section of the input; duration < 0: to the end
@@ -70,16 +70,5 @@ using SoundFilesProgressFn = std::function<bool(std::size_t task, double seconds
 std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>& tasks, const SoundJob& job,
                                                const Model& model, int workers = 0,
                                                const SoundFilesProgressFn& progress = {});
-
-// The before/after picture: log-mel spectrograms stacked, time axis in seconds, frequency axis
-// in Hz on the mel scale, a colour bar in dB. BGR, 8-bit.
-struct SpectrogramPanel {
-  torch::Tensor logmel;  // [frames, n_mels], natural log as the model sees it
-  std::string title;
-};
-// Each row of the panels' spectrograms stands for `frames_per_row` frames of the front end (a
-// long sound's summary, SoundStreamReport).
-cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const LogMelFrontEnd& fe,
-                            int frames_per_row = 1);
 
 }  // namespace avdream

@@ -3,6 +3,7 @@
 // dream.png` is this function.
 #include <avdream/dream.hpp>
 #include <avdream/model.hpp>
+#include <avdream/pipeline.hpp>
 #include <avdream/targets.hpp>
 
 #include <string>
@@ -11,7 +12,7 @@
 namespace avdream {
 
 struct StillJob {
-  std::string model = "imagenet_mobilenet_v2";  // name on the search path, or a file
+  std::string model = kDefaultImageModel;  // name on the search path, or a file
   DreamTargets targets;
   DreamParams params = default_dream_params();
   torch::Device device = torch::kCPU;
@@ -26,6 +27,22 @@ struct StillReport {
   std::vector<double> terms_before, terms_after;   // and its score, input and output
   double seconds = 0.0;
   std::vector<std::string> warnings;  // damaged input (a JPEG cut short), one line each
+};
+
+// The still dream as a Stage (pipeline.hpp): a picture ([3,H,W] float RGB in [0,1]) in, its
+// dream out at the same size; the still job is this stage between a reader and a writer.
+class PictureDreamer : public Stage<torch::Tensor, torch::Tensor> {
+ public:
+  PictureDreamer(Model model, Objective objective, DreamParams params, bool source_colors,
+                 DreamProgressFn progress = {});
+  void process(torch::Tensor rgb, const Emit& emit) override;
+
+ private:
+  Model model_;
+  Objective objective_;
+  DreamParams params_;
+  bool source_colors_;
+  DreamProgressFn progress_;
 };
 
 // Dreams the picture at `input` into `output` (format from its extension, same size).

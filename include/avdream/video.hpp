@@ -14,11 +14,15 @@
 //      (temporal_hold). Otherwise (first frame, scene cut, --no-flow) the full octave dream runs
 //      from scratch. A scene cut is a frame where the flow fails and the content changed: fades
 //      and flashes are compared at matched brightness, and black frames hold the dream.
-//   3. The detail is upscaled onto the full-resolution source frame (add_detail).
+//   3. Compositor: the detail is upscaled onto the full-resolution source frame (add_detail).
+//
+// Each step is a Stage (pipeline.hpp): the video job runs them on three threads, an editor
+// plugin one after the other on its own, a farm chunk with a PartDreamer in the middle.
 #include <avdream/dream.hpp>
 #include <avdream/media.hpp>
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
+#include <avdream/pipeline.hpp>
 
 #include <opencv2/core.hpp>
 
@@ -40,8 +44,9 @@ struct VideoDreamParams {
 VideoDreamParams default_video_params();
 // For a style transfer: the style's schedule (style_dream_params()) at 480 px for cold frames;
 // warm frames take more and larger steps than a dream's, because the pixels the flow uncovers
-// start unstyled and must catch up (temporal_hold keeps the rest in place).
-VideoDreamParams style_video_params();
+// start unstyled and must catch up (temporal_hold keeps the rest in place). `thin`: the thin
+// style's schedule (thin_style_params()) for cold frames.
+VideoDreamParams style_video_params(bool thin = false);
 void check_video_params(const VideoDreamParams& params);
 
 // What the network's thread needs for one frame, prepared on another thread.
@@ -56,11 +61,12 @@ struct PreparedFrame {
   double flow_seconds = 0;
 };
 
-class FramePreparer {
+class FramePreparer : public Stage<VideoFrame, PreparedFrame> {
  public:
   FramePreparer(int width, int height, const VideoDreamParams& params);
   PreparedFrame prepare(VideoFrame frame);
-  void reset();  // the next frame has no predecessor
+  void process(VideoFrame frame, const Emit& emit) override { emit(prepare(std::move(frame))); }
+  void reset() override;  // the next frame has no predecessor
 
  private:
   // Flow, mask and content change against the last frame that had a picture.
@@ -77,21 +83,65 @@ struct FrameReport {
   double dream_seconds = 0;
 };
 
-class VideoDreamer {
+// What the dream stage tells the job about the frames it dreamed.
+struct DreamTotals {
+  int64_t frames = 0;        // dreamed (a farm part's warm-up included)
+  int64_t cold = 0, scene_cuts = 0;
+  int64_t extra = 0;         // dreamed and not written, or dreamed twice (a farm part's hand-over)
+  double dream_seconds = 0;
+  void add(const FrameReport& r) {
+    ++frames;
+    cold += r.cold;
+    scene_cuts += r.scene_cut;
+    dream_seconds += r.dream_seconds;
+  }
+};
+
+// A frame on its way to the encoder: the source and its dream's detail at working size.
+struct DreamedFrame {
+  VideoFrame frame;
+  torch::Tensor detail;  // [3,h,w]
+};
+
+// The stage between a FramePreparer and a Compositor: takes prepared frames, emits dreamed ones.
+using DreamStage = Stage<PreparedFrame, DreamedFrame>;
+
+class VideoDreamer : public DreamStage {
  public:
   // Keeps its own Model handle (the network itself is shared, not copied).
   VideoDreamer(Model model, Objective objective, VideoDreamParams params);
   // The dream detail for this frame at working size ([3,h,w]); add_detail() puts it on the frame.
   torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
-  void reset();  // forget the previous frame: the next one starts cold
+  void process(PreparedFrame in, const Emit& emit) override;
+  void reset() override;  // forget the previous frame: the next one starts cold
+  const DreamTotals& totals() const { return totals_; }
 
  private:
+  DreamTotals totals_;
   Model model_;
   Objective objective_;
   VideoDreamParams params_;
   torch::Tensor previous_detail_;
   torch::Tensor previous_output_;  // base + detail of the previous frame (what temporal_hold holds to)
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
+};
+
+// The detail upscaled onto the full-resolution 8-bit frame: add_detail() (dream.hpp) done in
+// OpenCV, off the network's thread pool, with the same filter (bilinear, pixel centres aligned;
+// test Video.CompositeIsAddDetail). With `source_colors` (--original-colors) the frame keeps its
+// own chroma under the dream's luma (keep_colors()), taken before rounding to 8 bits.
+cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors);
+
+class Compositor : public Stage<DreamedFrame, VideoFrame> {
+ public:
+  explicit Compositor(bool source_colors) : source_colors_(source_colors) {}
+  void process(DreamedFrame in, const Emit& emit) override {
+    in.frame.rgb = composite(in.frame.rgb, in.detail, source_colors_);
+    emit(std::move(in.frame));
+  }
+
+ private:
+  bool source_colors_;
 };
 
 // Ruder et al.'s temporal loss, w * sum(mask * (x - carried)^2), against staying what the
@@ -102,9 +152,5 @@ class VideoDreamer {
 // onto this frame, `mask` ([1,h,w]) the flow's consistency.
 torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,
                             double weight);
-
-// [3,h,w] (or [1,h,w]) float tensor <-> h x w CV_32FC3 (CV_32F) Mat (same channel order).
-cv::Mat tensor_to_mat32(const torch::Tensor& chw);
-torch::Tensor mat32_to_tensor(const cv::Mat& hwc);
 
 }  // namespace avdream

@@ -32,7 +32,7 @@ struct FrameSpan {
 };
 
 struct VideoJob {
-  std::string model = "imagenet_mobilenet_v2";
+  std::string model = kDefaultImageModel;
   DreamTargets targets;
   VideoDreamParams params = default_video_params();
   EncodeSettings encode;

@@ -2,6 +2,7 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 #include <avdream/partial_file.hpp>
+#include <avdream/paths.hpp>
 
 #include <sndfile.h>
 
@@ -18,12 +19,6 @@
 
 namespace avdream {
 namespace {
-
-std::string lower_extension(const std::string& path) {
-  auto ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext;
-}
 
 // libsndfile's format for an extension, or 0 when FFmpeg writes it. 24-bit PCM where the
 // format has PCM: dreamed sound has no reason to lose resolution.

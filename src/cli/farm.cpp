@@ -47,16 +47,7 @@ int plan(const Options& o) {
 
 int chunk(const Options& o) {
   const auto show = show_progress(o.quiet);
-  const auto report = render_chunk(o.farm.dir, o.farm.index,
-                                   [show](const VideoProgress& p) {
-                                     if (show)
-                                       std::fprintf(stderr, "\rframe %lld/%lld  %.2f fps  ETA %s   ",
-                                                    static_cast<long long>(p.frames_done),
-                                                    static_cast<long long>(p.frames_total), p.fps,
-                                                    clock_time(p.eta_seconds).c_str());
-                                     return !stop_requested();
-                                   },
-                                   o.farm.force);
+  const auto report = render_chunk(o.farm.dir, o.farm.index, video_progress(show), o.farm.force);
   if (show) std::fprintf(stderr, "\n");
   const auto& c = report.chunk;
   if (report.finished_elsewhere) {

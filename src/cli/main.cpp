@@ -1,5 +1,6 @@
 // avdream: the command-line tool. Parses options, calls the engine, prints. Nothing else.
 #include <avdream/avdream.hpp>
+#include <avdream/paths.hpp>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -17,38 +18,9 @@
 namespace avdream::cli {
 namespace {
 
-// Progress on one line, rewritten in place on a terminal (nothing when stderr is not one, or
-// with -q); every call also answers whether to go on.
-DreamProgressFn dream_progress(bool show) {
-  const auto start = std::chrono::steady_clock::now();
-  return [start, show](const DreamProgress& p) {
-    if (show) {
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = p.steps_done / std::max(elapsed, 1e-9);
-      const double eta = (p.steps_total - p.steps_done) / std::max(rate, 1e-9);
-      std::fprintf(stderr, "\roctave %d/%d  step %d/%d  %.1f steps/s  ETA %s   ", p.octave + 1, p.octaves,
-                   p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
-      if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
-    }
-    return !stop_requested();
-  };
-}
-
-VideoProgressFn video_progress(bool show) {
-  return [show](const VideoProgress& p) {
-    if (show && p.sound)
-      std::fprintf(stderr, "\rsoundtrack %s/%s   ", clock_time(p.sound_done).c_str(), clock_time(p.sound_total).c_str());
-    else if (show)
-      std::fprintf(stderr, "\rframe %lld/%lld  %.2f fps  ETA %s   ", static_cast<long long>(p.frames_done),
-                   static_cast<long long>(p.frames_total), p.fps, clock_time(p.eta_seconds).c_str());
-    return !stop_requested();
-  };
-}
-
 // Pictures go to the still job, everything else to FFmpeg.
 bool is_picture(const std::string& path) {
-  auto ext = std::filesystem::path(path).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto ext = lower_extension(path);
   for (const char* e : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".exr", ".hdr"})
     if (ext == e) return true;
   // Sniffing reads the start of the file: a pipe would lose it.

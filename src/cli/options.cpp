@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 namespace avdream::cli {
 
@@ -46,13 +47,48 @@ const CLI::Option* given_empty(const CLI::App& app) {
   return nullptr;
 }
 
+// "4 (3 with --style)": a flag's defaults in its help, as the library's functions give them.
+template <typename T>
+std::string defaults(T plain, T styled) {
+  std::ostringstream text;
+  text << plain;
+  if (styled != plain) text << " (" << styled << " with --style)";
+  return text.str();
+}
+
 }  // namespace
+
+void ScheduleFlags::lay_over(DreamParams& p) const {
+  if (octaves) p.octaves = *octaves;
+  if (iterations) p.iterations = *iterations;
+  if (jitter) p.jitter = *jitter;
+  if (max_size) p.max_size = *max_size;
+  if (tile_size) p.tile_size = *tile_size;
+  if (octave_scale) p.octave_scale = *octave_scale;
+  if (step) p.step = *step;
+  if (seed) p.seed = *seed;
+}
+
+void VideoFlags::lay_over(VideoDreamParams& p) const {
+  if (warm_iterations) p.warm_iterations = *warm_iterations;
+  if (blend) p.blend = *blend;
+  if (temporal_weight) p.temporal_weight = *temporal_weight;
+  if (scene_cut) p.scene_cut = *scene_cut;
+  if (no_flow) p.flow = false;
+}
+
+DreamParams Options::dream_params() const {
+  DreamParams p = !targets.style.enabled() ? default_dream_params() : thin_style ? thin_style_params() : style_dream_params();
+  schedule.lay_over(p);
+  return p;
+}
 
 StillJob Options::still_job() const {
   StillJob job;
   job.model = model;
   job.targets = targets;
-  job.params = dream;
+  if (thin_style) job.targets.style = avdream::thin_style(job.targets.style);
+  job.params = dream_params();
   job.device = parse_device(device);
   const auto t = theme_named(theme);
   if (!model_given && !t.image_model.empty()) job.model = t.image_model;
@@ -65,9 +101,9 @@ VideoJob Options::video_job() const {
   VideoJob job = video;
   job.model = still.model;
   job.targets = still.targets;
-  const int video_max_size = job.params.dream.max_size;
-  job.params.dream = dream;
-  if (!max_size_given) job.params.dream.max_size = video_max_size;
+  job.params = !targets.style.enabled() ? default_video_params() : style_video_params(thin_style);
+  schedule.lay_over(job.params.dream);
+  video_flags.lay_over(job.params);
   job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
   if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
     try {
@@ -84,7 +120,7 @@ VideoJob Options::video_job() const {
 SoundJob Options::sound_job() const {
   SoundJob job = sound;
   job.params.step *= audio_strength;
-  job.params.seed = dream.seed;
+  job.params.seed = seed();
   job.start = video.start;
   job.duration = video.duration;
   job.device = parse_device(device);
@@ -130,7 +166,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   auto* submit = farm->add_subcommand("submit", "avdream farm submit DIR: sbatch the chunks not done, then the assembly");
   submit->add_option("dir", f.dir, "The job folder")->required();
 
-  auto& p = o.dream;
+  auto& p = o.schedule;
+  const DreamParams dream = default_dream_params(), style = style_dream_params();
+  const VideoDreamParams video = default_video_params(), style_video = style_video_params();
   auto& t = o.targets;
   auto& v = o.video;
   app.add_option("input", o.inputs,
@@ -143,22 +181,24 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                  "default: the model's default layers");
   app.add_option("--class", t.classes, "Class to steer the dream toward: a label (case-insensitive) or an index; repeatable");
   app.add_option("--guide", t.guides, "Guide picture: dream toward what the layers see in it; repeatable");
-  // The schedule: a style transfer has its own defaults (style_dream_params()) for what is not given.
-  std::vector<CLI::Option*> schedule;
-  schedule.push_back(app.add_option("--octaves", p.octaves, "Octave pyramid levels")->capture_default_str());
-  schedule.push_back(app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")->capture_default_str());
-  schedule.push_back(app.add_option("--iterations", p.iterations, "Gradient steps per octave")->capture_default_str());
-  schedule.push_back(app.add_option("--step", p.step, "Step size (pixel units in [0,1], gradient normalized)")->capture_default_str());
-  schedule.push_back(app.add_option("--jitter", p.jitter, "Random shift per step, pixels")->capture_default_str());
-  auto* max_size = app.add_option("--max-size", p.max_size,
-                                  "Longest side the dream runs at; 0 = full resolution (default 720 for pictures, "
-                                  "512 for styled pictures, 480 for video)");
-  app.add_option("--tile", p.tile_size, "Largest tile for gradients (bounds memory)")->capture_default_str();
-  app.add_option("--seed", p.seed, "Random seed: same seed, same result")->capture_default_str();
+  // The schedule: what is not given follows the mode's defaults (a style transfer has its own).
+  app.add_option("--octaves", p.octaves, "Octave pyramid levels")->default_str(defaults(dream.octaves, style.octaves));
+  app.add_option("--octave-scale", p.octave_scale, "Size ratio between octaves")
+      ->default_str(defaults(dream.octave_scale, style.octave_scale));
+  app.add_option("--iterations", p.iterations, "Gradient steps per octave")
+      ->default_str(defaults(dream.iterations, style.iterations));
+  app.add_option("--step", p.step, "Step size (pixel units in [0,1], gradient normalized)")
+      ->default_str(defaults(dream.step, style.step));
+  app.add_option("--jitter", p.jitter, "Random shift per step, pixels")->default_str(defaults(dream.jitter, style.jitter));
+  app.add_option("--max-size", p.max_size,
+                 "Longest side the dream runs at; 0 = full resolution (default " + std::to_string(dream.max_size) +
+                     " for pictures, " + std::to_string(style.max_size) + " for styled pictures, " +
+                     std::to_string(video.dream.max_size) + " for video)");
+  app.add_option("--tile", p.tile_size, "Largest tile for gradients (bounds memory)")->default_str(std::to_string(dream.tile_size));
+  app.add_option("--seed", p.seed, "Random seed: same seed, same result")->default_str(std::to_string(dream.seed));
 
   const std::string style_group = "Style transfer";
   auto& st = t.style;
-  bool thin = false;
   app.add_option("--style", st.images, "Painting whose style the picture or video takes on; repeatable")->group(style_group);
   app.add_option("--style-blend", st.blend, "Weights of several --style paintings, e.g. 0.7,0.3")
       ->delimiter(',')->group(style_group);
@@ -174,22 +214,22 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       ->capture_default_str()->group(style_group);
   app.add_flag("--original-colors", st.original_colors, "Keep the picture's colours: take only the style's luminance")
       ->group(style_group);
-  app.add_flag("--thin-style", thin, "Lay the style on lightly: a quarter of the style weight, a third of the steps")
+  app.add_flag("--thin-style", o.thin_style, "Lay the style on lightly: a quarter of the style weight, a third of the steps")
       ->group(style_group);
 
   const std::string video_group = "Video";
-  app.add_option("--blend", v.params.blend, "Share of the previous frame's dream carried over along the flow")
-      ->capture_default_str()->group(video_group);
-  auto* warm = app.add_option("--warm-iterations", v.params.warm_iterations,
-                              "Steps for a frame that continues the previous dream (default 3; 8 with --style)")
-                   ->group(video_group);
-  app.add_option("--temporal-weight", v.params.temporal_weight,
+  auto& vf = o.video_flags;
+  app.add_option("--blend", vf.blend, "Share of the previous frame's dream carried over along the flow")
+      ->default_str(defaults(video.blend, style_video.blend))->group(video_group);
+  app.add_option("--warm-iterations", vf.warm_iterations, "Steps for a frame that continues the previous dream")
+      ->default_str(defaults(video.warm_iterations, style_video.warm_iterations))->group(video_group);
+  app.add_option("--temporal-weight", vf.temporal_weight,
                  "Weight of the temporal loss: how firmly a frame holds to the previous output carried along the "
                  "flow (0: not at all)")
-      ->capture_default_str()->group(video_group);
-  app.add_flag("--no-flow", [&v](int64_t) { v.params.flow = false; }, "Dream every frame from scratch")->group(video_group);
-  app.add_option("--scene-cut", v.params.scene_cut, "Share of the frame where the flow fails that starts a new scene")
-      ->capture_default_str()->group(video_group);
+      ->default_str(defaults(video.temporal_weight, style_video.temporal_weight))->group(video_group);
+  app.add_flag("--no-flow", vf.no_flow, "Dream every frame from scratch")->group(video_group);
+  app.add_option("--scene-cut", vf.scene_cut, "Share of the frame where the flow fails that starts a new scene")
+      ->default_str(defaults(video.scene_cut, style_video.scene_cut))->group(video_group);
   auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds); with --spectro, of each sound")->group(video_group);
   auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9 (default: libvpx-vp9 for .webm, else libx264)")->group(video_group);
@@ -243,22 +283,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     std::cerr << "avdream: " << e.what() << " (see avdream --help)\n";
     return 2;
   }
-  o.max_size_given = max_size->count() > 0;
   o.model_given = model->count() > 0;
-  if (st.enabled()) {
-    // What the user did not set follows the style's schedule, not the dream's.
-    const DreamParams style = thin ? thin_style_params() : style_dream_params();
-    if (!schedule[0]->count()) p.octaves = style.octaves;
-    if (!schedule[1]->count()) p.octave_scale = style.octave_scale;
-    if (!schedule[2]->count()) p.iterations = style.iterations;
-    if (!schedule[3]->count()) p.step = style.step;
-    if (!schedule[4]->count()) p.jitter = style.jitter;
-    if (!o.max_size_given) p.max_size = style.max_size;
-    if (thin) st = thin_style(st);
-    const VideoDreamParams style_video = style_video_params();
-    if (!warm->count()) v.params.warm_iterations = style_video.warm_iterations;
-    v.params.warm_step = style_video.warm_step;
-  }
   auto usage = [](const std::string& message) {
     std::cerr << "avdream: " << message << " (see avdream --help)\n";
     return 2;
@@ -270,7 +295,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   if (start->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
   if (duration->count() && !(std::isfinite(v.duration) && v.duration > 0))
     return usage("--duration must be a number of seconds, more than 0");
-  if (thin && !st.enabled()) return usage("--thin-style needs --style (it lightens a style transfer)");
+  if (o.thin_style && !st.enabled()) return usage("--thin-style needs --style (it lightens a style transfer)");
   for (auto* action : farm->get_subcommands()) {
     o.command = Command::Farm;
     f.action = action->get_name();

@@ -23,16 +23,33 @@ struct FarmCommand {
   bool force = false;     // chunk --force: render even when done
 };
 
+// The schedule's flags hold only what the user gave; the rest comes from the library's defaults
+// for the mode (default_dream_params(), style_dream_params(), default_video_params(), ...), so
+// every default lives in the one function for its mode.
+struct ScheduleFlags {
+  std::optional<int> octaves, iterations, jitter, max_size, tile_size;
+  std::optional<double> octave_scale, step;
+  std::optional<uint64_t> seed;
+  void lay_over(DreamParams& params) const;
+};
+struct VideoFlags {
+  std::optional<int> warm_iterations;
+  std::optional<double> blend, temporal_weight, scene_cut;
+  bool no_flow = false;
+  void lay_over(VideoDreamParams& params) const;
+};
+
 struct Options {
   Command command = Command::Dream;
   std::vector<std::string> inputs;  // one for pictures and videos; files and folders for --spectro
   std::string output;  // default: <input stem>_dream<input ext> in the current folder
-  std::string model = "imagenet_mobilenet_v2";
+  std::string model = kDefaultImageModel;
   bool model_given = false;
   DreamTargets targets;
-  DreamParams dream = default_dream_params();
-  bool max_size_given = false;  // pictures and videos have different defaults
-  VideoJob video;               // the video-only settings (flow, encoding, section, preview)
+  ScheduleFlags schedule;
+  VideoFlags video_flags;
+  bool thin_style = false;
+  VideoJob video;               // the video-only settings (encoding, section, preview)
   std::string audio;            // keep, none or dream; empty: dream when an audio model is found
   SoundJob sound;               // the audio dream (--spectro, and videos with --audio dream)
   double audio_strength = 1.0;
@@ -46,6 +63,8 @@ struct Options {
   bool replace_input = false;  // -o may name the input itself
 
   const std::string& input() const { return inputs.front(); }
+  uint64_t seed() const { return schedule.seed.value_or(default_dream_params().seed); }
+  DreamParams dream_params() const;  // a picture's (or a style's) schedule
   StillJob still_job() const;
   VideoJob video_job() const;
   SoundJob sound_job() const;

@@ -2,6 +2,7 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
+#include <avdream/paths.hpp>
 #include <avdream/sound_job.hpp>
 
 #include <algorithm>
@@ -20,8 +21,7 @@ namespace {
 
 // What a folder is searched for (its top level only).
 bool is_sound_file(const fs::path& p) {
-  auto ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const auto ext = lower_extension(p.string());
   for (const char* e : {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aiff", ".aif", ".au", ".caf",
                         ".w64", ".wma", ".mka"})
     if (ext == e) return true;

@@ -60,4 +60,30 @@ std::string clock_time(double seconds) {
   return buf;
 }
 
+DreamProgressFn dream_progress(bool show) {
+  const auto start = std::chrono::steady_clock::now();
+  return [start, show](const DreamProgress& p) {
+    if (show) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = p.steps_done / std::max(elapsed, 1e-9);
+      const double eta = (p.steps_total - p.steps_done) / std::max(rate, 1e-9);
+      std::fprintf(stderr, "\roctave %d/%d  step %d/%d  %.1f steps/s  ETA %s   ", p.octave + 1, p.octaves,
+                   p.steps_done, p.steps_total, rate, clock_time(eta).c_str());
+      if (p.steps_done == p.steps_total) std::fprintf(stderr, "\n");
+    }
+    return !stop_requested();
+  };
+}
+
+VideoProgressFn video_progress(bool show) {
+  return [show](const VideoProgress& p) {
+    if (show && p.sound)
+      std::fprintf(stderr, "\rsoundtrack %s/%s   ", clock_time(p.sound_done).c_str(), clock_time(p.sound_total).c_str());
+    else if (show)
+      std::fprintf(stderr, "\rframe %lld/%lld  %.2f fps  ETA %s   ", static_cast<long long>(p.frames_done),
+                   static_cast<long long>(p.frames_total), p.fps, clock_time(p.eta_seconds).c_str());
+    return !stop_requested();
+  };
+}
+
 }  // namespace avdream::cli

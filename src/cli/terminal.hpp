@@ -1,5 +1,8 @@
 #pragma once
 // What the CLI's commands share about the terminal: stop requests and time formatting.
+#include <avdream/dream.hpp>
+#include <avdream/video_job.hpp>
+
 #include <string>
 
 namespace avdream::cli {
@@ -16,5 +19,10 @@ bool show_progress(bool quiet);
 
 // "m:ss".
 std::string clock_time(double seconds);
+
+// Progress on one line, rewritten in place on a terminal (nothing when `show` is false: stderr
+// is not one, or -q); every call also answers whether to go on (no stop requested).
+DreamProgressFn dream_progress(bool show);
+VideoProgressFn video_progress(bool show);
 
 }  // namespace avdream::cli
