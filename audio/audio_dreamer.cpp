@@ -95,32 +95,14 @@ torch::Tensor sound_class_scores(const Model& model, const std::vector<float>& m
   return clip_class_scores(model, fe, log_mel(fe, torch::log(magnitude.clamp_min(kFloor))));
 }
 
-AudioDreamResult dream_audio(const Model& model, const Objective& objective,
-                             const std::vector<std::vector<float>>& channels, int sample_rate,
-                             const AudioDreamParams& params) {
-  if (channels.empty() || channels[0].empty()) throw Error("no sound to dream");
-  check_audio_params(params);
-  // Everything happens at the model's own rate; only the change goes back to the file's rate.
-  const int rate = static_cast<int>(model.number_attr("sample_rate"));
-  const auto fe = front_end(model, rate);
-  const Stft stft(fe.stft);
-  const std::size_t length = channels[0].size();
-  std::vector<std::vector<float>> low;
-  std::vector<torch::Tensor> spectra;  // each channel's, at the model's rate
-  for (const auto& c : channels) {
-    low.push_back(resample(c, sample_rate, rate));
-    spectra.push_back(stft.analyze(low.back()));
-  }
-  const std::size_t low_length = low[0].size();
-  // The mid signal is what is dreamed; every channel gets the same magnitude gain. The STFT is
-  // linear, so the mid's spectrum is the mean of the channels'.
-  const auto mid = torch::stack(spectra).mean(0);
-  const auto device = model.device();
-  const auto original = torch::log(mid.abs().clamp_min(kFloor)).to(device);
+namespace {
+
+// Gradient ascent on the log magnitudes `original` ([frames, bins]): the dreamed log magnitudes.
+// Fills the result's log-mels and scores.
+torch::Tensor ascend(const Model& model, const Objective& objective, const LogMelFrontEnd& fe,
+                     const torch::Tensor& original, const AudioDreamParams& params, AudioDreamResult& result) {
   const double ceiling = original.max().item<double>() + 1.0, floor = std::log(fe.log_offset);
   const auto floor_cells = original.clamp_max(floor);
-
-  AudioDreamResult result;
   torch::Tensor x = original.clone();
   result.logmel_before = log_mel(fe, original).cpu();
   // Dreaming sees non-overlapping patches on a grid moved at random every step.
@@ -154,6 +136,36 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
     result.score_after = score_log_mel(model, objective, tiling, logmel_after.roll(first_shift, 0)).item<double>();
     check_dream_finite(result.score_after, "the end of the sound dream");
   }
+  return x;
+}
+
+}  // namespace
+
+AudioDreamResult dream_audio(const Model& model, const Objective& objective,
+                             const std::vector<std::vector<float>>& channels, int sample_rate,
+                             const AudioDreamParams& params) {
+  if (channels.empty() || channels[0].empty()) throw Error("no sound to dream");
+  check_audio_params(params);
+  // Everything happens at the model's own rate; only the change goes back to the file's rate.
+  const int rate = static_cast<int>(model.number_attr("sample_rate"));
+  const auto fe = front_end(model, rate);
+  const Stft stft(fe.stft);
+  const std::size_t length = channels[0].size();
+  std::vector<std::vector<float>> low;
+  std::vector<torch::Tensor> spectra;  // each channel's, at the model's rate
+  for (const auto& c : channels) {
+    low.push_back(resample(c, sample_rate, rate));
+    spectra.push_back(stft.analyze(low.back()));
+  }
+  const std::size_t low_length = low[0].size();
+  // The mid signal is what is dreamed; every channel gets the same magnitude gain. The STFT is
+  // linear, so the mid's spectrum is the mean of the channels'.
+  const auto mid = torch::stack(spectra).mean(0);
+  const auto device = model.device();
+  const auto original = torch::log(mid.abs().clamp_min(kFloor)).to(device);
+  AudioDreamResult result;
+  const auto x = ascend(model, objective, fe, original, params, result);
+  torch::NoGradGuard no_grad;
 
   // Each channel: Griffin-Lim from its own phase toward its magnitudes times the gain; the
   // difference it makes is brought back to the file's rate and added, so what lies above the

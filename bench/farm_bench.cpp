@@ -9,7 +9,12 @@
 //               the assembly) over a single render of the same clip, and the output's size over
 //               the single render's (the finer coding at the joins).
 //
+//   start cost (--start-cost FILE): how long a chunk takes to reach its first dreamed frame (the
+//               input checked, its frames found, the reader at the warm-up's start), for the first,
+//               middle and last chunk of a long clip in N chunks: does it grow with the chunk's place?
+//
 //   build/bench/farm_bench [--seconds S] [--chunks N] [--warmup 16,32] [--clip NAME] [--crf Q]
+//   build/bench/farm_bench --start-cost long.mp4 [--chunks N]
 #include <avdream/avdream.hpp>
 
 #include <unistd.h>
@@ -70,6 +75,38 @@ FarmRun farm_run(const std::string& in, const fs::path& dir, const VideoJob& job
   return run;
 }
 
+// Seconds from render_chunk() to its first dreamed frame (then cancelled), for chunks at the
+// start, middle and end of `input` split into `chunks`.
+int start_cost(const std::string& input, int chunks, const fs::path& tmp) {
+  VideoJob job;
+  job.params.dream.max_size = 64;  // the first frame's dream: a small constant
+  job.params.dream.octaves = 1;
+  job.params.dream.iterations = 1;
+  job.audio = AudioMode::None;
+  FarmSettings settings;
+  settings.chunks = chunks;
+  settings.avdream = AVDREAM_BINARY;
+  const auto dir = tmp / "start-cost";
+  auto t0 = std::chrono::steady_clock::now();
+  const auto m = plan_farm(input, (tmp / "start-cost.mp4").string(), job, settings, dir.string());
+  std::printf("start cost: %s, %lld frames, %.0f MB, %d chunks; plan %.2f s\n", input.c_str(),
+              static_cast<long long>(m.frames), fs::file_size(input) / 1e6, chunks, seconds_since(t0));
+  std::printf("%8s %12s %14s\n", "chunk", "first frame", "to 1st frame");
+  for (int index : {0, chunks / 2, chunks - 1}) {
+    double first = -1;
+    t0 = std::chrono::steady_clock::now();
+    try {
+      render_chunk(dir.string(), index, [&](const VideoProgress& p) {
+        if (p.frames_done > 0 && first < 0) first = seconds_since(t0);
+        return false;  // one frame is enough
+      });
+    } catch (const Cancelled&) {
+    }
+    std::printf("%8d %12lld %12.2f s\n", index, static_cast<long long>(m.chunks[index].begin), first);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +127,12 @@ int main(int argc, char** argv) {
   configure_runtime(0);
   const fs::path tmp = fs::temp_directory_path() / ("avdream-farm-bench-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!std::strcmp(argv[i], "--start-cost")) {
+      const int status = start_cost(argv[i + 1], chunks, tmp);
+      fs::remove_all(tmp);
+      return status;
+    }
   VideoJob job;
   job.params.dream.max_size = 256;
   job.duration = seconds;

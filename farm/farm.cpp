@@ -12,6 +12,7 @@
 #include <optional>
 #include <unistd.h>
 
+#include "checksum.hpp"
 #include "manifest.hpp"
 #include "segments.hpp"
 #include "slurm.hpp"
@@ -19,6 +20,8 @@
 namespace avdream {
 namespace fs = std::filesystem;
 using nlohmann::json;
+using farm::file_checksum;
+using farm::file_sample;
 
 namespace {
 
@@ -31,20 +34,6 @@ std::string chunk_file(const std::string& dir, int index, const char* extension)
 }
 std::string record_path(const std::string& dir, int index) { return chunk_file(dir, index, ".json"); }
 std::string failed_path(const std::string& dir, int index) { return chunk_file(dir, index, ".failed"); }
-
-// FNV-1a over every byte: a chunk refuses to render a file other than the one planned.
-std::string file_checksum(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '" + path + "'");
-  uint64_t h = 1469598103934665603ull;
-  std::vector<char> buffer(1 << 20);
-  while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return std::string("fnv1a64:") + hex;
-}
 
 std::string host_name() {
   char name[256] = {};
@@ -67,9 +56,12 @@ std::vector<fs::path> partial_segments(const std::string& dir, int index, bool a
   return found;
 }
 
-// The input is still the file the job was planned on (each chunk and the assembly check it).
-void check_input(const FarmManifest& m) {
-  if (!fs::exists(m.input) || fs::file_size(m.input) != m.input_size || file_checksum(m.input) != m.input_checksum)
+// The input is still the file the job was planned on: every byte for the assembly, its sample
+// for a chunk (from a manifest that has one).
+void check_input(const FarmManifest& m, bool every_byte = true) {
+  const bool sampled = !every_byte && !m.input_sample.empty();
+  if (!fs::exists(m.input) || fs::file_size(m.input) != m.input_size ||
+      (sampled ? file_sample(m.input) != m.input_sample : file_checksum(m.input) != m.input_checksum))
     throw Error("'" + m.input + "' is not the file the job was planned on (missing, or its size or checksum changed)");
 }
 
@@ -147,15 +139,20 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
     prepare_sound_job(m.job.sound, "soundtrack.wav");
   }
 
-  m.frames = static_cast<int64_t>(scan_frame_times(m.input, job.start, job.duration).size());
+  const auto times = scan_frame_times(m.input, job.start, job.duration);
+  m.frames = static_cast<int64_t>(times.size());
   if (m.frames == 0) throw Error("'" + input + "' has no video frames in the section asked for");
+  m.origin_pts = times.front();
   if (settings.chunks > m.frames)
     throw UsageError(std::to_string(settings.chunks) + " chunks asked for, but the video has only " +
                      std::to_string(m.frames) + " frames");
   m.fps = reader.info().fps;
   m.duration = reader.info().duration;
-  for (int k = 0; k < settings.chunks; ++k)
-    m.chunks.push_back({k, m.frames * k / settings.chunks, m.frames * (k + 1) / settings.chunks});
+  for (int k = 0; k < settings.chunks; ++k) {
+    FarmChunk c{k, m.frames * k / settings.chunks, m.frames * (k + 1) / settings.chunks};
+    c.read_pts = times[std::max<int64_t>(0, c.begin - std::max(0, settings.warmup))];
+    m.chunks.push_back(c);
+  }
   // A chunk hands over to the next over its last W frames; a shorter chunk would start that
   // before the previous one's hand-over into it had ended.
   const int64_t shortest = m.frames / settings.chunks;
@@ -164,6 +161,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
                      std::to_string(settings.warmup) + " frames): use fewer chunks or a shorter warm-up");
   m.input_size = fs::file_size(m.input);
   m.input_checksum = file_checksum(m.input);
+  m.input_sample = file_sample(m.input);
 
   fs::create_directories(fs::path(dir) / "segments");
   fs::create_directories(fs::path(dir) / "logs");
@@ -190,9 +188,10 @@ ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressF
   // Rendered again: not done until this run has finished (a failure must not leave it "done").
   if (force) fs::remove(record_path(dir, index), ec);
   try {
-    check_input(m);
+    check_input(m, false);
     VideoJob job = m.job;
     job.span = FrameSpan{report.chunk.begin, report.chunk.end, m.settings.warmup, true};
+    if (report.chunk.read_pts >= 0) job.span->known_start = FrameSpan::Start{m.frames, m.origin_pts, report.chunk.read_pts};
     const auto started = std::chrono::system_clock::now();
     const auto segment = segment_path(dir, index);
     report.video = dream_video(m.input, segment, job, progress);

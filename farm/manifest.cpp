@@ -63,11 +63,14 @@ void from_json(const json& j, VideoJob& v) {
 
 std::string manifest_text(const FarmManifest& m) {
   json chunks = json::array();
-  for (const auto& c : m.chunks) chunks.push_back({{"index", c.index}, {"begin", c.begin}, {"end", c.end}});
+  for (const auto& c : m.chunks)
+    chunks.push_back({{"index", c.index}, {"begin", c.begin}, {"end", c.end}, {"read_pts", c.read_pts}});
   const json j = {{"avdream_farm", 1},
-                  {"input", {{"path", m.input}, {"size", m.input_size}, {"checksum", m.input_checksum}}},
+                  {"input",
+                   {{"path", m.input}, {"size", m.input_size}, {"checksum", m.input_checksum}, {"sample", m.input_sample}}},
                   {"output", m.output},
                   {"frames", m.frames},
+                  {"origin_pts", m.origin_pts},
                   {"fps", m.fps},
                   {"duration", m.duration},
                   {"settings", m.settings},
@@ -84,13 +87,17 @@ FarmManifest parse_manifest(const std::string& text, const std::string& where) {
     m.input = j.at("input").at("path").get<std::string>();
     m.input_size = j.at("input").at("size").get<uint64_t>();
     m.input_checksum = j.at("input").at("checksum").get<std::string>();
+    m.input_sample = j.at("input").value("sample", std::string());
+    m.origin_pts = j.value("origin_pts", int64_t{0});
     m.output = j.at("output").get<std::string>();
     m.frames = j.at("frames").get<int64_t>();
     m.fps = j.value("fps", 0.0);
     m.duration = j.value("duration", 0.0);
     j.at("settings").get_to(m.settings);
     j.at("job").get_to(m.job);
-    for (const auto& c : j.at("chunks")) m.chunks.push_back({c.at("index").get<int>(), c.at("begin").get<int64_t>(), c.at("end").get<int64_t>()});
+    for (const auto& c : j.at("chunks"))
+      m.chunks.push_back({c.at("index").get<int>(), c.at("begin").get<int64_t>(), c.at("end").get<int64_t>(),
+                          c.value("read_pts", int64_t{-1})});
     return m;
   } catch (const json::exception& e) {
     throw Error(where + " is damaged: " + e.what());

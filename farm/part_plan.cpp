@@ -8,8 +8,9 @@ PartPlan PartPlan::of(const std::string& input, const VideoJob& job) {
   PartPlan plan;
   if (!job.span) return plan;
   const auto& span = *job.span;
-  const auto times = scan_frame_times(input, job.start, job.duration);
-  const auto count = static_cast<int64_t>(times.size());
+  std::vector<int64_t> times;  // the section's frame times, when they are not known
+  if (!span.known_start) times = scan_frame_times(input, job.start, job.duration);
+  const int64_t count = span.known_start ? span.known_start->frames : static_cast<int64_t>(times.size());
   const int64_t end = span.end < 0 ? count : span.end;
   if (span.warmup < 0) throw ParameterError("FrameSpan::warmup", "must be 0 or more");
   if (span.begin < 0 || span.begin >= end || end > count)
@@ -23,11 +24,11 @@ PartPlan PartPlan::of(const std::string& input, const VideoJob& job) {
   plan.joins = SegmentJoins{end - span.begin, span.begin > 0, end < count};
   // The next part's dream starts where that part's warm-up does.
   if (span.hand_over && span.warmup > 0 && end < count) plan.hand_over_from = std::max<int64_t>(0, end - span.warmup);
-  plan.origin_pts = times.front();
-  plan.first_pts = times[plan.read_from];
+  plan.origin_pts = span.known_start ? span.known_start->origin_pts : times.front();
+  plan.first_pts = span.known_start ? span.known_start->read_pts : times[plan.read_from];
   const VideoReader probe(input, job.start, job.duration);
   const auto& info = probe.info();
-  plan.read_start = (times[plan.read_from] - info.origin_pts) * double(info.time_base_num) / info.time_base_den;
+  plan.read_start = (plan.first_pts - info.origin_pts) * double(info.time_base_num) / info.time_base_den;
   return plan;
 }
 

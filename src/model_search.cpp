@@ -43,20 +43,59 @@ Model load_model(const std::string& name_or_path, ModelKind kind, const std::str
   return model;
 }
 
-std::vector<ModelFile> find_models() {
+namespace {
+
+constexpr const char* kFilterSuffix = ".filter.pt";
+
+bool is_filter_name(const std::string& file) {
+  const std::string suffix = kFilterSuffix;
+  return file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Every file on the search path that `wanted` accepts, named by `name_of` (first one wins).
+template <typename Accept, typename NameOf>
+std::vector<ModelFile> find_on_search_path(Accept wanted, NameOf name_of) {
   std::vector<ModelFile> found;
   std::set<std::string> seen;
   for (const auto& dir : model_search_path()) {
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(dir, ec))
-      if (entry.path().extension() == ".pt") files.push_back(entry.path());
+      if (wanted(entry.path())) files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
-      if (seen.insert(f.stem().string()).second) found.push_back({f.stem().string(), f.string()});
+      if (seen.insert(name_of(f)).second) found.push_back({name_of(f), f.string()});
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   return found;
+}
+
+}  // namespace
+
+std::vector<ModelFile> find_models() {
+  return find_on_search_path(
+      [](const fs::path& p) { return p.extension() == ".pt" && !is_filter_name(p.filename().string()); },
+      [](const fs::path& p) { return p.stem().string(); });
+}
+
+std::vector<ModelFile> find_filters() {
+  return find_on_search_path([](const fs::path& p) { return is_filter_name(p.filename().string()); },
+                             [](const fs::path& p) {
+                               const auto name = p.filename().string();
+                               return name.substr(0, name.size() - std::string(kFilterSuffix).size());
+                             });
+}
+
+std::string resolve_filter(const std::string& name_or_path) {
+  if (fs::is_regular_file(name_or_path)) return name_or_path;
+  if (name_or_path.find('/') != std::string::npos) throw Error("dream filter '" + name_or_path + "' not found");
+  std::vector<std::string> names;
+  for (const auto& f : find_filters()) {
+    if (f.name == name_or_path || f.name + kFilterSuffix == name_or_path) return f.path;
+    names.push_back(f.name);
+  }
+  throw UsageError("unknown dream filter '" + name_or_path + "'; " +
+                   (names.empty() ? std::string("none on the search path") : "found: " + join_names(names)));
 }
 
 std::string resolve_model(const std::string& name_or_path) {

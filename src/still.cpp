@@ -8,17 +8,24 @@
 namespace avdream {
 
 PictureDreamer::PictureDreamer(Model model, Objective objective, DreamParams params, bool source_colors,
-                               DreamProgressFn progress)
+                               DreamProgressFn progress, std::optional<DreamFilter> filter)
     : model_(std::move(model)),
       objective_(std::move(objective)),
       params_(std::move(params)),
       source_colors_(source_colors),
-      progress_(std::move(progress)) {
+      progress_(std::move(progress)),
+      filter_(std::move(filter)) {
   check_dream_params(params_);
 }
 
 void PictureDreamer::process(torch::Tensor rgb, const Emit& emit) {
-  auto dreamed = dream(model_, objective_, rgb, params_, progress_).cpu();
+  torch::Tensor dreamed;
+  if (filter_) {
+    const auto [h, w] = working_size(rgb.size(1), rgb.size(2), filter_->working_size());
+    dreamed = add_detail(rgb, filter_->detail(resize(rgb, h, w)).cpu());
+  } else {
+    dreamed = dream(model_, objective_, rgb, params_, progress_).cpu();
+  }
   emit(source_colors_ ? keep_colors(dreamed, rgb.cpu()) : dreamed);
 }
 
@@ -44,7 +51,9 @@ StillReport dream_still(const std::string& input,
   const auto original = picture.rgb;
   for (const auto& t : objective.terms) report.term_names.push_back(t.name);
   report.terms_before = score_image_terms(model, objective, original, job.params);
-  PictureDreamer dreamer(model, objective, job.params, job.targets.style.original_colors, progress);
+  std::optional<DreamFilter> filter;
+  if (!job.filter.empty()) filter = DreamFilter::load(resolve_filter(job.filter), job.device);
+  PictureDreamer dreamer(model, objective, job.params, job.targets.style.original_colors, progress, filter);
   dreamer.process(original, [&](torch::Tensor dreamed) { picture.rgb = std::move(dreamed); });
   report.terms_after = score_image_terms(model, objective, picture.rgb, job.params, original);
   for (double s : report.terms_before) report.score_before += s;

@@ -97,6 +97,11 @@ TEST(Farm, ThePlanKeepsEverySettingAndSplitsTheFramesEvenly) {
     next = c.end;
   }
   EXPECT_EQ(next, 27);
+  // Each chunk's start is recorded (its warm-up's first frame), so no chunk scans the section.
+  const auto times = scan_frame_times(in, 0.0, 1.8);
+  EXPECT_EQ(m.origin_pts, times.front());
+  for (const auto& c : m.chunks) EXPECT_EQ(c.read_pts, times[std::max<int64_t>(0, c.begin - 3)]) << c.index;
+  EXPECT_EQ(m.input_sample.rfind("fnv1a64:", 0), 0u);
   const auto script = bytes_of((dir / "job" / "chunks.sbatch").string());
   EXPECT_NE(script.find("#SBATCH --array=0-3"), std::string::npos) << script;
   EXPECT_NE(script.find("farm chunk '" + (dir / "job").string() + "' \"$SLURM_ARRAY_TASK_ID\""), std::string::npos) << script;
@@ -262,6 +267,47 @@ TEST(Farm, TwoRunsOfTheSameChunkAtOnceBothSucceed) {
   EXPECT_EQ(farm_status(job_dir)[1].state, ChunkState::Done);
   EXPECT_EQ(farm::probe_encoded_video(segment_path(job_dir, 1)).frames, 15);
   EXPECT_TRUE(decodes_cleanly(segment_path(job_dir, 1)));
+}
+
+// A chunk starts where the plan recorded (it does not scan the section's frames from the start,
+// which grows with the chunk's place in a long film) and checks that its first frame decodes
+// there. It checks the input by its size and a sample of blocks.
+TEST(Farm, AChunkStartsWhereThePlanRecordedAndChecksTheInputBySample) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir, "pan.mp4", false);
+  const auto job_dir = (dir / "job").string();
+  const auto m = plan_farm(in, (dir / "out.mp4").string(), quick_job(), settings(3, 2), job_dir);
+  const auto manifest = (fs::path(job_dir) / "manifest.json").string();
+  const auto planned = bytes_of(manifest);
+  // Chunk 2's record moved off its frame: the chunk seeks to the record, and notices.
+  const auto field = "\"read_pts\": " + std::to_string(m.chunks[2].read_pts);
+  auto wrong = planned;
+  ASSERT_NE(wrong.find(field), std::string::npos) << planned;
+  wrong.replace(wrong.find(field), field.size(), "\"read_pts\": " + std::to_string(m.chunks[2].read_pts + 1));
+  std::ofstream(manifest, std::ios::trunc) << wrong;
+  try {
+    render_chunk(job_dir, 2);
+    ADD_FAILURE() << "a wrong start was not noticed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("does not decode where its packet says"), std::string::npos) << e.what();
+  }
+  std::ofstream(manifest, std::ios::trunc) << planned;
+  // The same size, one byte changed in the first block: refused.
+  {
+    std::fstream f(in, std::ios::in | std::ios::out | std::ios::binary);
+    char c = 0;
+    f.seekg(7);
+    f.get(c);
+    f.seekp(7);
+    f.put(static_cast<char>(c ^ 0x5a));
+  }
+  EXPECT_EQ(fs::file_size(in), m.input_size);
+  try {
+    render_chunk(job_dir, 0);
+    ADD_FAILURE() << "a changed input was not noticed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not the file the job was planned on"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Farm, AFailedForcedRerenderIsNotDone) {

@@ -152,6 +152,8 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   check_video_input(input);
   const auto prepared = prepare_video_job(job, output);
   const auto part = farm::PartPlan::of(input, job);
+  if (!job.filter.empty() && !part.whole)
+    throw ParameterError("VideoJob::filter", "is not taken by the farm's parts yet: render the whole clip");
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
   if (audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
@@ -170,16 +172,21 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   detail::ContactSheet sheet(part.whole ? job.preview : std::string(), info.frame_count);
 
   // A whole section is dreamed frame by frame; a farm's part warms up and hands over.
+  // With a dream filter, the filter stage.
   std::optional<VideoDreamer> whole;
+  std::optional<FilterDreamer> filtered;
   std::optional<farm::PartDreamer> chunk;
-  if (part.whole) whole.emplace(prepared.model, prepared.objective, job.params);
+  if (!job.filter.empty()) filtered.emplace(DreamFilter::load(resolve_filter(job.filter), job.device), job.params);
+  else if (part.whole) whole.emplace(prepared.model, prepared.objective, job.params);
   else chunk.emplace(prepared.model, prepared.objective, job.params, part);
-  DreamStage& dream = part.whole ? static_cast<DreamStage&>(*whole) : *chunk;
+  DreamStage& dream = filtered ? static_cast<DreamStage&>(*filtered)
+                      : whole  ? static_cast<DreamStage&>(*whole)
+                               : *chunk;
   const auto run = run_stages(input, job, part, reader, dream, writer, sheet, progress);
   writer.finish();
   sheet.write();
 
-  const DreamTotals totals = part.whole ? whole->totals() : chunk->totals();
+  const DreamTotals totals = filtered ? filtered->totals() : whole ? whole->totals() : chunk->totals();
   report.frames = run.written;
   report.cold_frames = totals.cold;
   report.scene_cuts = totals.scene_cuts;

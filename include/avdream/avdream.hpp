@@ -20,12 +20,14 @@
 //   style.hpp      style transfer terms: Gram-matrix style, content, smoothness
 //   dream.hpp      the optimizer: octaves, jitter, tiled gradients, detail re-injection
 //   tensor_image.hpp  the engine's picture tensors: resize
+//   dream_filter.hpp  dream filters: a small network that gives one dream in one forward pass
 //   image.hpp      picture files <-> tensors, atomic writes (partial_file.hpp)
 //   targets.hpp    what to dream of (layers, classes, guides, style) -> the objective
 //   pipeline.hpp   the pipeline shape: Stage (process, flush, reset) and Pipeline (threads joined
 //                  by bounded queues, the first error wins, nothing hangs). Read this first: every
 //                  job below is stages wired by it.
 //   still.hpp      the still-picture job; PictureDreamer, its stage
+//   filter_training.hpp  training a dream filter for a dream setting
 //   paths.hpp      file-name helpers (the extension that picks a format)
 //   media.hpp      video in and out (FFmpeg): VideoReader, VideoWriter
 //   flow.hpp       optical flow, warping, occlusion, the flicker measure E_warp
@@ -44,6 +46,7 @@
 //   version.hpp    avdream's version and the libraries it runs with
 //   error.hpp      the exceptions (Error, UsageError, ParameterError naming the setting, Cancelled)
 #include <avdream/dream.hpp>
+#include <avdream/dream_filter.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/labels.hpp>
@@ -55,6 +58,7 @@
 #include <avdream/version.hpp>
 #include <avdream/targets.hpp>
 #include <avdream/still.hpp>
+#include <avdream/filter_training.hpp>
 #include <avdream/paths.hpp>
 #include <avdream/flow.hpp>
 #include <avdream/warp_error.hpp>

@@ -38,12 +38,19 @@ struct FarmSettings {
 struct FarmChunk {
   int index = 0;
   int64_t begin = 0, end = 0;  // frames [begin, end) of the section
+  // The pts of the frame its reading starts at (its warm-up's first): the chunk seeks straight
+  // there, instead of every chunk scanning the section's frames from its start. -1: unknown (a
+  // manifest from an older version), scanned.
+  int64_t read_pts = -1;
 };
 
 struct FarmManifest {
   std::string input, output;   // absolute paths
   uint64_t input_size = 0;
-  std::string input_checksum;  // "fnv1a64:<hex>" of the whole file
+  std::string input_checksum;  // "fnv1a64:<hex>" of the whole file: checked by the plan and the assembly
+  std::string input_sample;    // of 32 blocks spread over it: checked by each chunk, which should not
+                               // read a two-hour film whole just to start ("" in older manifests)
+  int64_t origin_pts = 0;      // pts of the section's first frame
   VideoJob job;                // every setting (paths absolute); the chunks add their span
   FarmSettings settings;
   int64_t frames = 0;          // of the section

@@ -2,10 +2,12 @@
 // The still-image job: read a picture, dream it, write it. The CLI's `avdream photo.jpg -o
 // dream.png` is this function.
 #include <avdream/dream.hpp>
+#include <avdream/dream_filter.hpp>
 #include <avdream/model.hpp>
 #include <avdream/pipeline.hpp>
 #include <avdream/targets.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@ struct StillJob {
   std::string model = kDefaultImageModel;  // name on the search path, or a file
   DreamTargets targets;
   DreamParams params = default_dream_params();
+  std::string filter;  // a dream filter file (dream_filter.hpp): one forward pass, not the optimizer
   torch::Device device = torch::kCPU;
 };
 
@@ -30,11 +33,12 @@ struct StillReport {
 };
 
 // The still dream as a Stage (pipeline.hpp): a picture ([3,H,W] float RGB in [0,1]) in, its
-// dream out at the same size; the still job is this stage between a reader and a writer.
+// dream out at the same size; the still job is this stage between a reader and a writer. With a
+// dream filter, the filter's detail at its working size replaces the optimizer's.
 class PictureDreamer : public Stage<torch::Tensor, torch::Tensor> {
  public:
   PictureDreamer(Model model, Objective objective, DreamParams params, bool source_colors,
-                 DreamProgressFn progress = {});
+                 DreamProgressFn progress = {}, std::optional<DreamFilter> filter = std::nullopt);
   void process(torch::Tensor rgb, const Emit& emit) override;
 
  private:
@@ -43,6 +47,7 @@ class PictureDreamer : public Stage<torch::Tensor, torch::Tensor> {
   DreamParams params_;
   bool source_colors_;
   DreamProgressFn progress_;
+  std::optional<DreamFilter> filter_;
 };
 
 // Dreams the picture at `input` into `output` (format from its extension, same size).

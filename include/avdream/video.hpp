@@ -19,6 +19,7 @@
 // Each step is a Stage (pipeline.hpp): the video job runs them on three threads, an editor
 // plugin one after the other on its own, a farm chunk with a PartDreamer in the middle.
 #include <avdream/dream.hpp>
+#include <avdream/dream_filter.hpp>
 #include <avdream/media.hpp>
 #include <avdream/model.hpp>
 #include <avdream/objective.hpp>
@@ -124,6 +125,24 @@ class VideoDreamer : public DreamStage {
   torch::Tensor previous_detail_;
   torch::Tensor previous_output_;  // base + detail of the previous frame (what temporal_hold holds to)
   double cold_energy_ = 0.0;  // mean |detail| of the scene's first, fully dreamed frame
+};
+
+// The dream stage with a dream filter (dream_filter.hpp) in place of the optimizer: one forward
+// pass per frame at working size. With the flow on, the temporal hold (temporal_hold, weight
+// params.temporal_weight) keeps the result where the previous output, carried along the flow,
+// already was; scene cuts and flat frames start afresh as in VideoDreamer.
+class FilterDreamer : public DreamStage {
+ public:
+  FilterDreamer(DreamFilter filter, VideoDreamParams params);
+  void process(PreparedFrame in, const Emit& emit) override;
+  void reset() override { previous_output_ = torch::Tensor(); }
+  const DreamTotals& totals() const { return totals_; }
+
+ private:
+  DreamFilter filter_;
+  VideoDreamParams params_;
+  torch::Tensor previous_output_;
+  DreamTotals totals_;
 };
 
 // The detail upscaled onto the full-resolution 8-bit frame: add_detail() (dream.hpp) done in

@@ -29,6 +29,13 @@ struct FrameSpan {
   int64_t end = -1;        // one past the last frame written; < 0: to the end of the section
   int warmup = 16;
   bool hand_over = true;   // false: warm-up only, no dissolve (for measuring what it buys)
+  // Where the part starts, when the caller knows it (the farm's plan records it): the section's
+  // frame count, the pts of its first frame and of frame max(0, begin - warmup). Without it the
+  // section's frame times are scanned from its start (which grows with the part's place).
+  struct Start {
+    int64_t frames = 0, origin_pts = 0, read_pts = 0;
+  };
+  std::optional<Start> known_start;
 };
 
 struct VideoJob {
@@ -42,6 +49,7 @@ struct VideoJob {
   double duration = -1.0;  // seconds; < 0: to the end
   std::string preview;     // contact sheet PNG of source/dream pairs; empty: none
   std::optional<FrameSpan> span;  // only a part of the section (the farm); none: all of it
+  std::string filter;      // a dream filter file (dream_filter.hpp) in place of the optimizer
   torch::Device device = torch::kCPU;
 };
 

@@ -52,6 +52,18 @@ int list_models() {
       std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
     }
   }
+  const auto filters = find_filters();
+  if (filters.empty()) return 0;
+  std::cout << "\n" << std::setw(28) << "dream filter" << std::setw(8) << "size" << "trained for / path\n";
+  for (const auto& f : filters) {
+    try {
+      const auto filter = DreamFilter::load(f.path);
+      std::cout << std::setw(28) << f.name << std::setw(8) << filter.working_size() << filter.trained_for() << "  "
+                << f.path << "\n";
+    } catch (const Error& e) {
+      std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
+    }
+  }
   return 0;
 }
 
@@ -139,6 +151,7 @@ int run(const Options& o) {
     case Command::ListLayers: return list_layers(o);
     case Command::Spectro: return dream_sounds(o);
     case Command::Farm: return farm_command(o);
+    case Command::TrainFilter: return train_filter_command(o);
     case Command::Dream: return is_picture(o.input()) ? dream_picture(o) : dream_clip(o);
   }
   return 1;

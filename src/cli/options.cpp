@@ -56,89 +56,10 @@ std::string defaults(T plain, T styled) {
   return text.str();
 }
 
-}  // namespace
-
-void ScheduleFlags::lay_over(DreamParams& p) const {
-  if (octaves) p.octaves = *octaves;
-  if (iterations) p.iterations = *iterations;
-  if (jitter) p.jitter = *jitter;
-  if (max_size) p.max_size = *max_size;
-  if (tile_size) p.tile_size = *tile_size;
-  if (octave_scale) p.octave_scale = *octave_scale;
-  if (step) p.step = *step;
-  if (seed) p.seed = *seed;
-}
-
-void VideoFlags::lay_over(VideoDreamParams& p) const {
-  if (warm_iterations) p.warm_iterations = *warm_iterations;
-  if (blend) p.blend = *blend;
-  if (temporal_weight) p.temporal_weight = *temporal_weight;
-  if (scene_cut) p.scene_cut = *scene_cut;
-  if (no_flow) p.flow = false;
-}
-
-DreamParams Options::dream_params() const {
-  DreamParams p = !targets.style.enabled() ? default_dream_params() : thin_style ? thin_style_params() : style_dream_params();
-  schedule.lay_over(p);
-  return p;
-}
-
-StillJob Options::still_job() const {
-  StillJob job;
-  job.model = model;
-  job.targets = targets;
-  if (thin_style) job.targets.style = avdream::thin_style(job.targets.style);
-  job.params = dream_params();
-  job.device = parse_device(device);
-  const auto t = theme_named(theme);
-  if (!model_given && !t.image_model.empty()) job.model = t.image_model;
-  if (job.targets.classes.empty()) job.targets.classes = t.image_classes;
-  return job;
-}
-
-VideoJob Options::video_job() const {
-  const auto still = still_job();
-  VideoJob job = video;
-  job.model = still.model;
-  job.targets = still.targets;
-  job.params = !targets.style.enabled() ? default_video_params() : style_video_params(thin_style);
-  schedule.lay_over(job.params.dream);
-  video_flags.lay_over(job.params);
-  job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
-  if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
-    try {
-      resolve_model(sound.model);
-    } catch (const Error&) {
-      job.audio = AudioMode::Keep;
-    }
-  }
-  job.sound = sound_job();
-  job.device = still.device;
-  return job;
-}
-
-SoundJob Options::sound_job() const {
-  SoundJob job = sound;
-  job.params.step *= audio_strength;
-  job.params.seed = seed();
-  job.start = video.start;
-  job.duration = video.duration;
-  job.device = parse_device(device);
-  if (job.targets.classes.empty()) job.targets.classes = theme_named(theme).sound_classes;
-  return job;
-}
-
-std::optional<int> parse_options(int argc, char** argv, Options& o) {
-  CLI::App app{"avdream: DeepDream for pictures and video.\n"
-               "  avdream photo.jpg -o dream.png [options]\n"
-               "  avdream clip.mp4 -o dreamed.mp4 [options]\n"
-               "  avdream --spectro sounds/ -o dreamed/ [options]\n"
-               "  avdream farm plan|chunk|assemble|status|submit ...   render farm (see avdream farm --help)\n"
-               "  avdream models                 list the models on the search path\n"
-               "  avdream layers [--model NAME]  list a model's layers"};
-  app.fallthrough();  // options like --model also work after a subcommand
-  auto* models = app.add_subcommand("models", "List the models found on the search path");
-  auto* layers = app.add_subcommand("layers", "List a model's layers: channels and stride");
+// The commands: models, layers and the farm's steps.
+void add_commands(CLI::App& app, Options& o) {
+  app.add_subcommand("models", "List the models found on the search path");
+  app.add_subcommand("layers", "List a model's layers: channels and stride");
   app.require_subcommand(0, 1);
   auto& f = o.farm;
   auto* farm = app.add_subcommand("farm", "Render farm: split a video into chunks run as independent (Slurm) jobs");
@@ -163,19 +84,29 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   assemble->add_option("dir", f.dir, "The job folder")->required();
   auto* status = farm->add_subcommand("status", "avdream farm status DIR: done, running, failed and missing chunks");
   status->add_option("dir", f.dir, "The job folder")->required();
+  auto& tr = o.train;
+  auto* train = app.add_subcommand("train-filter", "avdream train-filter -o NAME.filter.pt --images DIR... [dream options]: "
+                                                  "train a dream filter for those dream settings");
+  train->add_option("--images", tr.images, "Pictures, folders of pictures and videos to train on")->required();
+  train->add_option("--steps", tr.steps, "Training steps")->capture_default_str();
+  train->add_option("--batch", tr.batch, "Crops per step (an even number: pairs for the temporal term)")->capture_default_str();
+  train->add_option("--crop", tr.crop, "Crop size, pixels")->capture_default_str();
+  train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
   auto* submit = farm->add_subcommand("submit", "avdream farm submit DIR: sbatch the chunks not done, then the assembly");
   submit->add_option("dir", f.dir, "The job folder")->required();
+}
 
+// What to dream of and the schedule of the dream.
+void add_dream_options(CLI::App& app, Options& o) {
   auto& p = o.schedule;
-  const DreamParams dream = default_dream_params(), style = style_dream_params();
-  const VideoDreamParams video = default_video_params(), style_video = style_video_params();
   auto& t = o.targets;
-  auto& v = o.video;
+  const DreamParams dream = default_dream_params(), style = style_dream_params();
+  const VideoDreamParams video = default_video_params();
   app.add_option("input", o.inputs,
                  "Picture (jpg, png, bmp, webp, tiff...) or video (anything FFmpeg reads); with --spectro, sound "
                  "files and folders of them");
   app.add_option("-o,--output", o.output, "Output file; its extension picks the format");
-  auto* model = app.add_option("--model", o.model, "Model name on the search path, or a .pt file")->capture_default_str();
+  app.add_option("--model", o.model, "Model name on the search path, or a .pt file")->capture_default_str();
   app.add_option("--layers", t.layers,
                  "Layers to dream, e.g. block_9,block_12:0.5 (weight) or block_12#37 (one channel); "
                  "default: the model's default layers");
@@ -195,10 +126,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                      " for pictures, " + std::to_string(style.max_size) + " for styled pictures, " +
                      std::to_string(video.dream.max_size) + " for video)");
   app.add_option("--tile", p.tile_size, "Largest tile for gradients (bounds memory)")->default_str(std::to_string(dream.tile_size));
+  app.add_option("--filter", o.filter, "A dream filter (from train-filter): one forward pass per picture or frame "
+                                      "instead of the optimizer's steps");
   app.add_option("--seed", p.seed, "Random seed: same seed, same result")->default_str(std::to_string(dream.seed));
+}
 
+void add_style_options(CLI::App& app, Options& o) {
+  auto& st = o.targets.style;
   const std::string style_group = "Style transfer";
-  auto& st = t.style;
   app.add_option("--style", st.images, "Painting whose style the picture or video takes on; repeatable")->group(style_group);
   app.add_option("--style-blend", st.blend, "Weights of several --style paintings, e.g. 0.7,0.3")
       ->delimiter(',')->group(style_group);
@@ -216,8 +151,12 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       ->group(style_group);
   app.add_flag("--thin-style", o.thin_style, "Lay the style on lightly: a quarter of the style weight, a third of the steps")
       ->group(style_group);
+}
 
+void add_video_options(CLI::App& app, Options& o) {
   const std::string video_group = "Video";
+  const VideoDreamParams video = default_video_params(), style_video = style_video_params();
+  auto& v = o.video;
   auto& vf = o.video_flags;
   app.add_option("--blend", vf.blend, "Share of the previous frame's dream carried over along the flow")
       ->default_str(defaults(video.blend, style_video.blend))->group(video_group);
@@ -230,8 +169,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_flag("--no-flow", vf.no_flow, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", vf.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->default_str(defaults(video.scene_cut, style_video.scene_cut))->group(video_group);
-  auto* start = app.add_option("--start", v.start, "Dream the section starting here (seconds); with --spectro, of each sound")->group(video_group);
-  auto* duration = app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
+  app.add_option("--start", v.start, "Dream the section starting here (seconds); with --spectro, of each sound")->group(video_group);
+  app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9 (default: libvpx-vp9 for .webm, else libx264)")->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
   app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
@@ -242,7 +181,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_option("--preview", v.preview, "Write a contact sheet PNG of source/dream pairs")->group(video_group);
   app.add_flag("--replace-input", o.replace_input,
                "Allow -o to name the input itself: it is replaced once the dream is complete");
+}
 
+void add_sound_options(CLI::App& app, Options& o) {
   const std::string audio_group = "Sound";
   auto& a = o.sound;
   app.add_flag("--spectro", [&o](int64_t) { o.command = Command::Spectro; },
@@ -266,7 +207,164 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   app.add_option("--theme", o.theme,
                  "dog or bird: picture and sound dream of the same thing (sets --class and --audio-class, "
                  "bird also the birds model)")->check(CLI::IsMember({"dog", "bird"}));
+}
 
+}  // namespace
+
+void ScheduleFlags::lay_over(DreamParams& p) const {
+  if (octaves) p.octaves = *octaves;
+  if (iterations) p.iterations = *iterations;
+  if (jitter) p.jitter = *jitter;
+  if (max_size) p.max_size = *max_size;
+  if (tile_size) p.tile_size = *tile_size;
+  if (octave_scale) p.octave_scale = *octave_scale;
+  if (step) p.step = *step;
+  if (seed) p.seed = *seed;
+}
+
+void VideoFlags::lay_over(VideoDreamParams& p) const {
+  if (warm_iterations) p.warm_iterations = *warm_iterations;
+  if (blend) p.blend = *blend;
+  if (temporal_weight) p.temporal_weight = *temporal_weight;
+  if (scene_cut) p.scene_cut = *scene_cut;
+  if (no_flow) p.flow = false;
+}
+
+FilterTraining Options::filter_training() const {
+  const auto still = still_job();
+  FilterTraining t;
+  t.inputs = train.images;
+  t.model = still.model;
+  t.targets = still.targets;
+  t.steps = train.steps;
+  t.batch = train.batch;
+  t.crop = train.crop;
+  t.seed = seed();
+  t.device = still.device;
+  t.checkpoint = train.checkpoint.empty() ? output + ".checkpoint" : train.checkpoint;
+  return t;
+}
+
+DreamParams Options::dream_params() const {
+  DreamParams p = !targets.style.enabled() ? default_dream_params() : thin_style ? thin_style_params() : style_dream_params();
+  schedule.lay_over(p);
+  return p;
+}
+
+StillJob Options::still_job() const {
+  StillJob job;
+  job.model = model;
+  job.targets = targets;
+  if (thin_style) job.targets.style = avdream::thin_style(job.targets.style);
+  job.params = dream_params();
+  job.filter = filter;
+  job.device = parse_device(device);
+  const auto t = theme_named(theme);
+  if (!model_given && !t.image_model.empty()) job.model = t.image_model;
+  if (job.targets.classes.empty()) job.targets.classes = t.image_classes;
+  return job;
+}
+
+VideoJob Options::video_job() const {
+  const auto still = still_job();
+  VideoJob job = video;
+  job.model = still.model;
+  job.targets = still.targets;
+  job.params = !targets.style.enabled() ? default_video_params() : style_video_params(thin_style);
+  schedule.lay_over(job.params.dream);
+  video_flags.lay_over(job.params);
+  job.filter = filter;
+  job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
+  if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
+    try {
+      resolve_model(sound.model);
+    } catch (const Error&) {
+      job.audio = AudioMode::Keep;
+    }
+  }
+  job.sound = sound_job();
+  job.device = still.device;
+  return job;
+}
+
+SoundJob Options::sound_job() const {
+  SoundJob job = sound;
+  job.params.step *= audio_strength;
+  job.params.seed = seed();
+  job.start = video.start;
+  job.duration = video.duration;
+  job.device = parse_device(device);
+  if (job.targets.classes.empty()) job.targets.classes = theme_named(theme).sound_classes;
+  return job;
+}
+
+namespace {
+
+// After parsing: the command, the checks CLI11 cannot make, the default output name.
+std::optional<int> settle(const CLI::App& app, Options& o) {
+  o.model_given = app.get_option("--model")->count() > 0;
+  const auto& v = o.video;
+  auto& f = o.farm;
+  auto usage = [](const std::string& message) {
+    std::cerr << "avdream: " << message << " (see avdream --help)\n";
+    return 2;
+  };
+  if (const auto* empty = given_empty(app))
+    return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
+  if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
+  // The library reads a negative duration as "to the end"; on the command line it is a mistake.
+  if (app.get_option("--start")->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
+  if (app.get_option("--duration")->count() && !(std::isfinite(v.duration) && v.duration > 0))
+    return usage("--duration must be a number of seconds, more than 0");
+  if (o.thin_style && !o.targets.style.enabled()) return usage("--thin-style needs --style (it lightens a style transfer)");
+  for (auto* action : app.get_subcommand("farm")->get_subcommands()) {
+    o.command = Command::Farm;
+    f.action = action->get_name();
+  }
+  if (o.command == Command::Farm) {
+    if (f.action == "plan" && o.output.empty()) return usage("farm plan needs -o OUTPUT");
+    if (f.action == "plan" && o.inputs.size() != 1) return usage("farm plan takes one video");
+    return std::nullopt;
+  }
+  if (*app.get_subcommand("train-filter")) {
+    o.command = Command::TrainFilter;
+    if (o.output.empty()) return usage("train-filter needs -o NAME.filter.pt");
+    return std::nullopt;
+  }
+  if (*app.get_subcommand("models")) {
+    o.command = Command::ListModels;
+  } else if (*app.get_subcommand("layers")) {
+    o.command = Command::ListLayers;
+  } else if (o.inputs.empty()) {
+    return usage("no input given");
+  } else if (o.command == Command::Spectro) {
+    // The output is decided per file by dream_sounds().
+  } else if (o.inputs.size() > 1) {
+    return usage("one picture or video at a time (" + std::to_string(o.inputs.size()) +
+                 " inputs given); --spectro takes several sound files");
+  } else if (o.output.empty()) {
+    const std::filesystem::path in(o.input());
+    o.output = in.stem().string() + "_dream" + in.extension().string();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<int> parse_options(int argc, char** argv, Options& o) {
+  CLI::App app{"avdream: DeepDream for pictures and video.\n"
+               "  avdream photo.jpg -o dream.png [options]\n"
+               "  avdream clip.mp4 -o dreamed.mp4 [options]\n"
+               "  avdream --spectro sounds/ -o dreamed/ [options]\n"
+               "  avdream farm plan|chunk|assemble|status|submit ...   render farm (see avdream farm --help)\n"
+               "  avdream models                 list the models on the search path\n"
+               "  avdream layers [--model NAME]  list a model's layers"};
+  app.fallthrough();  // options like --model also work after a subcommand
+  add_commands(app, o);
+  add_dream_options(app, o);
+  add_style_options(app, o);
+  add_video_options(app, o);
+  add_sound_options(app, o);
   app.add_option("--threads", o.threads, "Compute threads; 0 = all cores")->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.set_version_flag("--version", version_text, "avdream's version and the libraries it runs with");
@@ -283,44 +381,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
     std::cerr << "avdream: " << e.what() << " (see avdream --help)\n";
     return 2;
   }
-  o.model_given = model->count() > 0;
-  auto usage = [](const std::string& message) {
-    std::cerr << "avdream: " << message << " (see avdream --help)\n";
-    return 2;
-  };
-  if (const auto* empty = given_empty(app))
-    return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
-  if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
-  // The library reads a negative duration as "to the end"; on the command line it is a mistake.
-  if (start->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
-  if (duration->count() && !(std::isfinite(v.duration) && v.duration > 0))
-    return usage("--duration must be a number of seconds, more than 0");
-  if (o.thin_style && !st.enabled()) return usage("--thin-style needs --style (it lightens a style transfer)");
-  for (auto* action : farm->get_subcommands()) {
-    o.command = Command::Farm;
-    f.action = action->get_name();
-  }
-  if (o.command == Command::Farm) {
-    if (f.action == "plan" && o.output.empty()) return usage("farm plan needs -o OUTPUT");
-    if (f.action == "plan" && o.inputs.size() != 1) return usage("farm plan takes one video");
-    return std::nullopt;
-  }
-  if (*models) {
-    o.command = Command::ListModels;
-  } else if (*layers) {
-    o.command = Command::ListLayers;
-  } else if (o.inputs.empty()) {
-    return usage("no input given");
-  } else if (o.command == Command::Spectro) {
-    // The output is decided per file by dream_sounds().
-  } else if (o.inputs.size() > 1) {
-    return usage("one picture or video at a time (" + std::to_string(o.inputs.size()) +
-                 " inputs given); --spectro takes several sound files");
-  } else if (o.output.empty()) {
-    const std::filesystem::path in(o.input());
-    o.output = in.stem().string() + "_dream" + in.extension().string();
-  }
-  return std::nullopt;
+  return settle(app, o);
 }
 
 }  // namespace avdream::cli

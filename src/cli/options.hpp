@@ -3,6 +3,7 @@
 #include <avdream/error.hpp>
 #include <avdream/still.hpp>
 #include <avdream/farm.hpp>
+#include <avdream/filter_training.hpp>
 #include <avdream/video_job.hpp>
 
 #include <optional>
@@ -11,7 +12,7 @@
 
 namespace avdream::cli {
 
-enum class Command { Dream, Spectro, ListModels, ListLayers, Farm };
+enum class Command { Dream, Spectro, ListModels, ListLayers, Farm, TrainFilter };
 
 // `avdream farm plan|chunk|assemble|status|submit ...`
 struct FarmCommand {
@@ -39,6 +40,15 @@ struct VideoFlags {
   void lay_over(VideoDreamParams& params) const;
 };
 
+// `avdream train-filter -o NAME.filter.pt --images ...`
+struct TrainFilterCommand {
+  std::vector<std::string> images;  // pictures, folders, videos
+  int steps = FilterTraining{}.steps;
+  int batch = FilterTraining{}.batch;
+  int crop = FilterTraining{}.crop;
+  std::string checkpoint;           // default: OUTPUT.checkpoint
+};
+
 struct Options {
   Command command = Command::Dream;
   std::vector<std::string> inputs;  // one for pictures and videos; files and folders for --spectro
@@ -56,6 +66,8 @@ struct Options {
   bool spectrograms = true;     // --spectro: write the before/after picture beside each output
   std::string theme;            // dog or bird: image and sound targets together
   FarmCommand farm;
+  TrainFilterCommand train;
+  std::string filter;           // --filter: a dream filter in place of the optimizer
   std::string device = "cpu";
   int threads = 0;  // 0: every core
   bool quiet = false;
@@ -68,6 +80,7 @@ struct Options {
   StillJob still_job() const;
   VideoJob video_job() const;
   SoundJob sound_job() const;
+  FilterTraining filter_training() const;
 };
 
 // Fills `options` from argv. Returns an exit code when the run ends here: 0 after --help,
@@ -79,6 +92,9 @@ std::optional<int> parse_options(int argc, char** argv, Options& options);
 std::string flag_for(const std::string& parameter);
 // One line for the user: a ParameterError in the flags' words, anything else as it is.
 std::string usage_message(const UsageError& error);
+
+// avdream train-filter ...: trains a dream filter for the dream settings given.
+int train_filter_command(const Options& options);
 
 // avdream farm ...: the render farm's steps.
 int farm_command(const Options& options);

@@ -9,6 +9,11 @@ namespace avdream::cli {
 std::string flag_for(const std::string& parameter) {
   static const std::map<std::string, std::string> flags = {
       {"DreamParams::octaves", "--octaves"},
+      {"FilterTraining::inputs", "--images"},
+      {"FilterTraining::steps", "--steps"},
+      {"FilterTraining::batch", "--batch"},
+      {"FilterTraining::crop", "--crop"},
+      {"VideoJob::filter", "--filter"},
       {"DreamParams::octave_scale", "--octave-scale"},
       {"DreamParams::iterations", "--iterations"},
       {"DreamParams::step", "--step"},

@@ -1,0 +1,175 @@
+// Dream filter benchmark, side by side in one run (the goals are issue #17's):
+//   speed:      the filter's forward pass at 640x360 (goal >= 20 fps); a whole video job with the
+//               filter at 640x360 and 1080p against the default dream on the same clip, as fps
+//               and their ratio (goals >= 12 and >= 6 fps);
+//   strength:   the activation gain of the filter's target layers (mean squared activation of
+//               the output over the input's, same model, same size) on the held-out photos,
+//               next to the optimizer's dream of the same settings (goal >= 2x);
+//   likeness:   Gram distance of the filter's output to the optimizer's dream, over the photo's
+//               own distance to it, averaged over block_5, block_9 and block_12 (goal <= 0.75);
+//               with a contact sheet (photo | optimizer | filter) to look at;
+//   stability:  E_warp of a filtered clip over the source's, without and with the flow hold
+//               (goals <= 1.3 and <= 1.1).
+//
+//   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png]
+//   (without a filter: an untrained one, for the speed figures alone)
+#include <avdream/avdream.hpp>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+using namespace avdream;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kShared = AVDREAM_SHARED_DIR;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Channel correlations of one layer: [C, C] / (C * h * w).
+torch::Tensor gram(const torch::Tensor& act) {
+  const auto f = act[0].flatten(1);
+  return f.matmul(f.t()) / double(f.numel());
+}
+
+double mean_square(const Model& model, const torch::Tensor& x, const std::vector<std::string>& layers) {
+  const auto acts = model.forward(x.unsqueeze(0), layers);
+  double s = 0;
+  for (const auto& l : layers) s += acts.at(l).pow(2).mean().item<double>();
+  return s;
+}
+
+VideoReport render(const std::string& in, const std::string& out, const std::string& filter, bool flow, int max_size,
+                   double duration) {
+  VideoJob job;
+  job.filter = filter;
+  job.params.flow = flow;
+  job.params.dream.max_size = max_size;
+  job.duration = duration;
+  job.audio = AudioMode::None;
+  return dream_video(in, out, job);
+}
+
+void speed(const std::string& filter_path, const DreamFilter& filter, const fs::path& tmp) {
+  torch::NoGradGuard no_grad;
+  const auto x = torch::rand({3, 360, 640});
+  filter.detail(x);  // warm up
+  const int n = 10;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) filter.detail(x);
+  const double each = seconds_since(t0) / n;
+  std::printf("speed: forward pass at 640x360 %.1f ms (%.1f fps), %lld parameters\n", each * 1000, 1 / each,
+              static_cast<long long>(filter.parameter_count()));
+  if (filter_path.empty()) return;
+  const auto clip = (kShared / "samples" / "video" / "flower.mp4").string();
+  for (const int size : {640, 1080}) {
+    // The clip scaled to the size measured (flower.mp4 is 960x540).
+    const auto scaled = (tmp / ("flower_" + std::to_string(size) + ".mp4")).string();
+    const int w = size == 640 ? 640 : 1920, h = size == 640 ? 360 : 1080;
+    const auto cmd = "ffmpeg -nostdin -loglevel error -y -i '" + clip + "' -t 3 -vf scale=" + std::to_string(w) + ":" +
+                     std::to_string(h) + " -an -c:v libx264 -preset ultrafast -crf 18 '" + scaled + "'";
+    if (std::system(cmd.c_str()) != 0) throw Error("ffmpeg could not scale the clip");
+    const auto with = render(scaled, (tmp / "f.mp4").string(), filter_path, true, 480, 3.0);
+    const auto dream = render(scaled, (tmp / "d.mp4").string(), "", true, 480, 3.0);
+    const double a = with.frames / with.seconds, b = dream.frames / dream.seconds;
+    std::printf("video job %dx%d: filter %.1f fps, default dream %.1f fps, ratio %.1fx\n", w, h, a, b, a / b);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string filter_path, clip = "friday.mp4", sheet_path;
+  std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--photos") && i + 1 < argc) {
+      photos.clear();
+      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) photos.push_back(p);
+    } else if (!std::strcmp(argv[i], "--clip") && i + 1 < argc) {
+      clip = argv[++i];
+    } else if (!std::strcmp(argv[i], "--sheet") && i + 1 < argc) {
+      sheet_path = argv[++i];
+    } else {
+      filter_path = argv[i];
+    }
+  }
+  configure_runtime(0);
+  const fs::path tmp = fs::temp_directory_path() / ("avdream-filter-bench-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  const auto filter = filter_path.empty() ? DreamFilter::create(FilterArchitecture{}, 0) : DreamFilter::load(filter_path);
+  speed(filter_path, filter, tmp);
+  if (filter_path.empty()) return 0;
+
+  // What the filter was trained for, as the optimizer's settings.
+  const auto trained = nlohmann::json::parse(filter.trained_for());
+  DreamTargets targets;
+  const auto layers = trained.value("layers", std::string("default"));
+  if (layers != "default") targets.layers = layers;
+  targets.classes = trained.value("classes", std::vector<std::string>{});
+  const auto model = Model::load(resolve_model(trained.value("model", std::string(kDefaultImageModel))));
+  const auto objective = make_objective(model, targets);
+  std::vector<std::string> target_layers = model.default_layers();
+  if (!targets.layers.empty()) {
+    target_layers.clear();
+    for (const auto& t : parse_layer_targets(targets.layers)) target_layers.push_back(t.layer);
+  }
+  const std::vector<std::string> gram_layers = {"block_5", "block_9", "block_12"};
+
+  std::printf("\n%-18s %10s %10s %10s\n", "photo", "gain dream", "gain filt", "likeness");
+  std::vector<cv::Mat> rows;
+  double likeness_sum = 0, gain_sum = 0;
+  for (const auto& name : photos) {
+    const auto picture = load_picture((kShared / "samples" / "images" / name).string()).rgb;
+    const auto [h, w] = working_size(picture.size(1), picture.size(2), filter.working_size());
+    const auto photo = resize(picture, h, w);
+    auto params = default_dream_params();
+    params.max_size = filter.working_size();
+    const auto dreamed = dream(model, objective, photo, params);
+    const auto filtered = add_detail(photo, filter.detail(photo));
+    torch::NoGradGuard no_grad;
+    const double base = mean_square(model, photo, target_layers);
+    const double gain_dream = mean_square(model, dreamed, target_layers) / base;
+    const double gain_filter = mean_square(model, filtered, target_layers) / base;
+    const auto a = model.forward(filtered.unsqueeze(0), gram_layers), d = model.forward(dreamed.unsqueeze(0), gram_layers),
+               p = model.forward(photo.unsqueeze(0), gram_layers);
+    double likeness = 0;
+    for (const auto& l : gram_layers)
+      likeness += (gram(a.at(l)) - gram(d.at(l))).norm().item<double>() /
+                  std::max(1e-12, (gram(p.at(l)) - gram(d.at(l))).norm().item<double>()) / gram_layers.size();
+    std::printf("%-18s %9.2fx %9.2fx %10.2f\n", name.c_str(), gain_dream, gain_filter, likeness);
+    likeness_sum += likeness;
+    gain_sum += gain_filter;
+    cv::Mat row;
+    cv::hconcat(std::vector<cv::Mat>{tensor_to_bgr(photo), tensor_to_bgr(dreamed), tensor_to_bgr(filtered)}, row);
+    rows.push_back(row);
+  }
+  std::printf("%-18s %10s %9.2fx %10.2f\n", "mean", "", gain_sum / photos.size(), likeness_sum / photos.size());
+  if (!sheet_path.empty()) {
+    int width = 0;
+    for (const auto& r : rows) width = std::max(width, r.cols);
+    for (auto& r : rows) cv::copyMakeBorder(r, r, 0, 0, 0, width - r.cols, cv::BORDER_CONSTANT);
+    cv::Mat sheet;
+    cv::vconcat(rows, sheet);
+    cv::imwrite(sheet_path, sheet);
+    std::printf("contact sheet (photo | optimizer | filter): %s\n", sheet_path.c_str());
+  }
+
+  const auto in = (kShared / "samples" / "video" / clip).string();
+  const auto with = (tmp / "flow.mp4").string(), without = (tmp / "noflow.mp4").string();
+  render(in, with, filter_path, true, filter.working_size(), 2.0);
+  render(in, without, filter_path, false, filter.working_size(), 2.0);
+  const auto e_with = measure_warp_error(in, with, 320, 0.0, 2.0), e_without = measure_warp_error(in, without, 320, 0.0, 2.0);
+  std::printf("\nstability on %s: E_warp / source  %.2f without flow, %.2f with the flow hold\n", clip.c_str(),
+              e_without.output / e_without.source, e_with.output / e_with.source);
+  fs::remove_all(tmp);
+  return 0;
+}

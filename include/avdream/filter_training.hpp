@@ -1,0 +1,68 @@
+#pragma once
+// Training a dream filter (dream_filter.hpp) for one dream setting: the dream's own objective
+// (make_objective: the same layers, classes, guides or style) through the frozen model, applied
+// to the filter's output, with nothing precomputed.
+//
+// Per step, a batch of crops of the training pictures (at the size the filter will work at):
+//   dream:    the objective of the filtered crops over that of the crops themselves, seen the
+//             way the optimizer sees a picture (a random roll and scale before the model, and a
+//             second octave at half size), so a texture that only excites the layers at one
+//             position and scale does not pay;
+//   content:  the detail's mean square, so the picture stays what it was;
+//   temporal: half the batch is the other half shifted by a few pixels (exact flow, no
+//             occlusion inside): the two details must agree where they overlap, so a moving
+//             picture keeps its dream in place.
+#include <avdream/dream_filter.hpp>
+#include <avdream/targets.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace avdream {
+
+struct FilterTraining {
+  std::vector<std::string> inputs;  // pictures, folders of pictures, video files (frames sampled)
+  std::string model = kDefaultImageModel;
+  DreamTargets targets;
+  FilterArchitecture architecture;
+  int steps = 3000;
+  int batch = 4;             // crops per step (pairs for the temporal term)
+  int crop = 160;            // pixels
+  int working_size = 480;    // pictures are seen at this longest side, as the filter will be used
+  int video_frames = 24;     // frames sampled from each video
+  double learning_rate = 2e-3;
+  double content_weight = 4.0;
+  double temporal_weight = 20.0;
+  uint64_t seed = 0;
+  torch::Device device = torch::kCPU;
+  std::string checkpoint;    // resumes from here when it exists and saves here as it goes; "": none
+  int checkpoint_every = 200;
+};
+void check_filter_training(const FilterTraining& training);
+
+struct FilterTrainingProgress {
+  int step = 0, steps = 0;
+  double gain = 0;       // the objective's gain (filtered over source), recent mean
+  double loss = 0;       // recent mean
+  double steps_per_second = 0, eta_seconds = 0;
+};
+// Returning false stops the training (Cancelled is thrown; the checkpoint stays).
+using FilterTrainingProgressFn = std::function<bool(const FilterTrainingProgress&)>;
+
+struct FilterTrainingReport {
+  int steps = 0;            // done in this run (a resumed run starts where the checkpoint was)
+  int first_step = 0;
+  int pictures = 0;         // training pictures (video frames included)
+  // The mean objective gain over the first and last 50 steps (a quarter of a shorter run).
+  double gain_first = 0, gain_last = 0;
+  double seconds = 0;
+  int64_t parameters = 0;
+};
+
+// Trains and writes the filter to `output` (atomically). Throws UsageError for bad settings or
+// inputs without pictures, before the work.
+FilterTrainingReport train_filter(const FilterTraining& training, const std::string& output,
+                                  const FilterTrainingProgressFn& progress = {});
+
+}  // namespace avdream

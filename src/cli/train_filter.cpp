@@ -1,0 +1,30 @@
+// avdream train-filter: trains a dream filter and says how it went.
+#include <avdream/filter_training.hpp>
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+
+#include "options.hpp"
+#include "terminal.hpp"
+
+namespace avdream::cli {
+
+int train_filter_command(const Options& o) {
+  const bool show = show_progress(o.quiet);
+  const auto report = train_filter(o.filter_training(), o.output, [show](const FilterTrainingProgress& p) {
+    if (show)
+      std::fprintf(stderr, "\rstep %d/%d  objective gain %.2fx  loss %.3f  %.2f steps/s  ETA %s   ", p.step, p.steps,
+                   p.gain, p.loss, p.steps_per_second, clock_time(p.eta_seconds).c_str());
+    return !stop_requested();
+  });
+  if (show) std::fprintf(stderr, "\n");
+  if (!o.quiet)
+    std::cout << "trained " << o.output << " (" << report.parameters << " parameters, " << report.pictures
+              << " pictures, steps " << report.first_step + 1 << "-" << report.first_step + report.steps << " in "
+              << std::fixed << std::setprecision(0) << report.seconds << " s; objective gain " << std::setprecision(2)
+              << report.gain_first << "x -> " << report.gain_last << "x)\n";
+  return 0;
+}
+
+}  // namespace avdream::cli

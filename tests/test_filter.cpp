@@ -1,0 +1,118 @@
+// Dream filters: the network, its file, its training (tiny and brief here; the real runs and
+// their figures are in bench/filter_bench) and its use by the still and video jobs.
+#include <avdream/avdream.hpp>
+#include <avdream/dream_filter.hpp>
+#include <avdream/filter_training.hpp>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "support.hpp"
+
+using namespace avdream;
+using test::run_avdream;
+
+namespace {
+
+// A small filter trained briefly on two shared photos.
+FilterTraining tiny_training(const test::TempDir& dir) {
+  FilterTraining t;
+  t.inputs = {test::sample_image("dog.jpg").string(), test::sample_image("cat.png").string()};
+  t.architecture.channels = 4;
+  t.architecture.residual_blocks = 1;
+  t.steps = 80;
+  t.batch = 2;
+  t.crop = 64;
+  t.working_size = 128;
+  t.learning_rate = 1e-2;
+  t.targets.layers = "block_5";
+  t.seed = 7;
+  t.checkpoint = (dir / "tiny.checkpoint").string();
+  t.checkpoint_every = 40;
+  return t;
+}
+
+double max_difference(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+}  // namespace
+
+TEST(Filter, TheNetworkIsSmallTakesAnySizeAndRoundTripsItsFile) {
+  test::TempDir dir;
+  auto f = DreamFilter::create(FilterArchitecture{}, 3);
+  EXPECT_GT(f.parameter_count(), 90'000);
+  EXPECT_LT(f.parameter_count(), 130'000);
+  const auto picture = torch::rand({3, 45, 67});
+  const auto detail = f.detail(picture);
+  EXPECT_EQ(detail.sizes(), picture.sizes());
+  EXPECT_LE(detail.abs().max().item<double>(), FilterArchitecture{}.max_detail + 1e-6);
+  f.describe(R"({"model":"m"})", R"({"steps":5})", 320);
+  const auto path = (dir / "f.filter.pt").string();
+  f.save(path);
+  EXPECT_TRUE(is_dream_filter(path));
+  const auto g = DreamFilter::load(path);
+  EXPECT_EQ(g.trained_for(), R"({"model":"m"})");
+  EXPECT_EQ(g.training(), R"({"steps":5})");
+  EXPECT_EQ(g.working_size(), 320);
+  EXPECT_EQ(max_difference(g.detail(picture), detail), 0.0);
+  // Not a filter: a model, a picture.
+  EXPECT_FALSE(is_dream_filter(resolve_model(kDefaultImageModel)));
+  EXPECT_THROW(DreamFilter::load(test::sample_image("dog.jpg").string()), Error);
+  EXPECT_THROW(DreamFilter::load(resolve_model(kDefaultImageModel)), Error);
+}
+
+// The objective rises, the file loads, and a run stopped half way and resumed from its
+// checkpoint ends with exactly the weights of an unbroken run (same seed).
+TEST(Filter, TrainingRaisesTheObjectiveAndResumesExactly) {
+  test::TempDir dir;
+  auto t = tiny_training(dir);
+  t.checkpoint.clear();
+  const auto whole = (dir / "whole.filter.pt").string();
+  const auto report = train_filter(t, whole);
+  EXPECT_EQ(report.steps, 80);
+  EXPECT_EQ(report.pictures, 2);
+  EXPECT_GT(report.gain_last, report.gain_first + 0.1) << report.gain_first << " -> " << report.gain_last;
+
+  t = tiny_training(dir);
+  const auto resumed = (dir / "resumed.filter.pt").string();
+  EXPECT_THROW(train_filter(t, resumed, [](const FilterTrainingProgress& p) { return p.step < 50; }), Cancelled);
+  EXPECT_FALSE(std::filesystem::exists(resumed));
+  const auto second = train_filter(t, resumed);
+  EXPECT_EQ(second.first_step, 40);
+  EXPECT_EQ(second.steps, 40);
+  const auto a = DreamFilter::load(whole), b = DreamFilter::load(resumed);
+  const auto picture = torch::rand({3, 64, 80});
+  EXPECT_EQ(max_difference(a.detail(picture), b.detail(picture)), 0.0);
+  EXPECT_NE(a.trained_for().find("block_5"), std::string::npos) << a.trained_for();
+}
+
+// The command line trains a filter and uses it on a picture and a video; bad settings are
+// refused before the work.
+TEST(Filter, TheCommandLineTrainsAndAppliesAFilter) {
+  test::TempDir dir;
+  const auto f = (dir / "f.filter.pt").string();
+  auto r = run_avdream({"train-filter", "-o", f, "--images", test::sample_image("dog.jpg").string(), "--steps", "4",
+                        "--batch", "2", "--crop", "64", "--layers", "block_5", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(is_dream_filter(f));
+  const auto photo = test::sample_image("cat.png").string();
+  const auto out = (dir / "cat.png").string();
+  r = run_avdream({photo, "-o", out, "--filter", f, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const cv::Mat a = cv::imread(photo), b = cv::imread(out);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_GT(cv::norm(a, b, cv::NORM_L1) / a.total(), 0.5);
+
+  const auto clip = test::panning_clip(dir, "pan.mp4", false);
+  const auto video_out = (dir / "pan_filtered.mp4").string();
+  r = run_avdream({clip, "-o", video_out, "--filter", f, "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(test::read_frames(video_out).times.size(), test::read_frames(clip).times.size());
+
+  r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--batch", "3", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
+  r = run_avdream({photo, "-o", (dir / "x.png").string(), "--filter", photo, "-q"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("is not a dream filter"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+}
