@@ -3,6 +3,8 @@
 #include <avdream/dream_filter.hpp>
 #include <avdream/error.hpp>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -45,10 +47,10 @@ std::string forward_source(int residual_blocks) {
 }
 
 // He initialisation for the ReLU layers; the output starts near zero (a filter that does nothing).
-void add_conv(torch::jit::Module& m, const std::string& name, int64_t in, int64_t out, int64_t k, bool normed,
-              double gain = 1.0) {
+void add_conv(torch::jit::Module& m, at::Generator& random, const std::string& name, int64_t in, int64_t out,
+              int64_t k, bool normed, double gain = 1.0) {
   const double sd = gain * std::sqrt(2.0 / double(in * k * k));
-  m.register_parameter(name + "_w", (torch::randn({out, in, k, k}) * sd).requires_grad_(true), false);
+  m.register_parameter(name + "_w", (torch::randn({out, in, k, k}, random) * sd).requires_grad_(true), false);
   m.register_parameter(name + "_b", torch::zeros({out}).requires_grad_(true), false);
   if (!normed) return;
   m.register_parameter(name + "_g", torch::ones({out}).requires_grad_(true), false);
@@ -60,20 +62,21 @@ void add_conv(torch::jit::Module& m, const std::string& name, int64_t in, int64_
 DreamFilter DreamFilter::create(const FilterArchitecture& arch, uint64_t seed, torch::Device device) {
   if (arch.channels < 1 || arch.residual_blocks < 0 || !(arch.max_detail > 0 && arch.max_detail <= 1))
     throw ParameterError("FilterArchitecture", "needs channels >= 1, residual_blocks >= 0, max_detail in (0, 1]");
-  torch::manual_seed(seed);
+  // A generator of its own: creating a filter does not reseed the caller's random numbers.
+  auto random = at::detail::createCPUGenerator(seed);
   DreamFilter f;
   auto& m = f.module_;
   const int64_t c = arch.channels;
-  add_conv(m, "e0", 3, c, 9, true);
-  add_conv(m, "e1", c, 2 * c, 3, true);
-  add_conv(m, "e2", 2 * c, 4 * c, 3, true);
+  add_conv(m, random, "e0", 3, c, 9, true);
+  add_conv(m, random, "e1", c, 2 * c, 3, true);
+  add_conv(m, random, "e2", 2 * c, 4 * c, 3, true);
   for (int r = 0; r < arch.residual_blocks; ++r) {
-    add_conv(m, "r" + std::to_string(r) + "a", 4 * c, 4 * c, 3, true);
-    add_conv(m, "r" + std::to_string(r) + "b", 4 * c, 4 * c, 3, true);
+    add_conv(m, random, "r" + std::to_string(r) + "a", 4 * c, 4 * c, 3, true);
+    add_conv(m, random, "r" + std::to_string(r) + "b", 4 * c, 4 * c, 3, true);
   }
-  add_conv(m, "d1", 4 * c, 2 * c, 3, true);
-  add_conv(m, "d0", 2 * c, c, 3, true);
-  add_conv(m, "out", c, 3, 9, false, 0.1);
+  add_conv(m, random, "d1", 4 * c, 2 * c, 3, true);
+  add_conv(m, random, "d0", 2 * c, c, 3, true);
+  add_conv(m, random, "out", c, 3, 9, false, 0.1);
   m.register_attribute("max_detail", c10::FloatType::get(), arch.max_detail);
   m.register_attribute("avdream_filter", c10::IntType::get(), int64_t{1});
   m.register_attribute("trained_for", c10::StringType::get(), f.trained_for_);

@@ -54,6 +54,13 @@ TEST(Filter, TheNetworkIsSmallTakesAnySizeAndRoundTripsItsFile) {
   EXPECT_EQ(g.training(), R"({"steps":5})");
   EXPECT_EQ(g.working_size(), 320);
   EXPECT_EQ(max_difference(g.detail(picture), detail), 0.0);
+  // The same seed makes the same filter, without touching the caller's random numbers.
+  EXPECT_EQ(max_difference(DreamFilter::create(FilterArchitecture{}, 3).detail(picture), detail), 0.0);
+  torch::manual_seed(5);
+  const double first = torch::rand({1}).item<double>();
+  torch::manual_seed(5);
+  DreamFilter::create(FilterArchitecture{}, 4);
+  EXPECT_EQ(torch::rand({1}).item<double>(), first);
   // Not a filter: a model, a picture.
   EXPECT_FALSE(is_dream_filter(resolve_model(kDefaultImageModel)));
   EXPECT_THROW(DreamFilter::load(test::sample_image("dog.jpg").string()), Error);
