@@ -3,6 +3,7 @@
 #include <avdream/filter_training.hpp>
 #include <avdream/image.hpp>
 #include <avdream/media.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/paths.hpp>
 #include <avdream/tensor_image.hpp>
 
@@ -186,6 +187,8 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
                                   const FilterTrainingProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   check_filter_training(t);
+  check_output_folder(output);  // refused now, not after an hour of training
+  if (!t.checkpoint.empty()) check_output_folder(t.checkpoint);
   // TorchScript's executor switches to optimised graphs (other gradient formulas) after its first
   // runs: a run resumed from a checkpoint would then take different steps from an unbroken one.
   // The plain graph trains the same every time.

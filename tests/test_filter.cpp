@@ -118,6 +118,11 @@ TEST(Filter, TheCommandLineTrainsAndAppliesAFilter) {
   r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--batch", "3", "-q"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
+  // An output that cannot be written is refused before the training, not after it.
+  r = run_avdream({"train-filter", "-o", (dir / "no" / "such" / "g.filter.pt").string(), "--images", photo, "--steps",
+                   "100000", "-q"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(test::line_count(r.err), 1) << r.err;
   r = run_avdream({photo, "-o", (dir / "x.png").string(), "--filter", photo, "-q"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("is not a dream filter"), std::string::npos) << r.err;
