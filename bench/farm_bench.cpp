@@ -48,15 +48,14 @@ FarmRun farm_run(const std::string& in, const fs::path& dir, const VideoJob& job
   FarmSettings settings;
   settings.chunks = chunks;
   settings.warmup = warmup;
+  settings.hand_over = hand_over;
   settings.avdream = AVDREAM_BINARY;
   const auto out = (dir.parent_path() / (dir.filename().string() + ".mp4")).string();
   FarmRun run;
   const auto t0 = std::chrono::steady_clock::now();
   const auto m = plan_farm(in, out, job, settings, dir.string());
   for (const auto& c : m.chunks) {
-    VideoJob part = m.job;  // what render_chunk() runs, with or without the dissolve
-    part.span = FrameSpan{c.begin, c.end, warmup, hand_over};
-    const auto r = dream_video(m.input, segment_path(dir.string(), c.index), part);
+    const auto r = render_chunk(dir.string(), c.index).video;
     run.frames += r.frames;
     run.extra_frames += r.extra_frames;
   }

@@ -11,8 +11,9 @@
 //   stability:  E_warp of a filtered clip over the source's, without and with the flow hold
 //               (goals <= 1.3 and <= 1.1).
 //
-//   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png]
-//   (without a filter: an untrained one, for the speed figures alone)
+//   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png] [--look]
+//   (without a filter: an untrained one, for the speed figures alone; --look: strength and
+//   likeness alone, for comparing trainings quickly)
 #include <avdream/avdream.hpp>
 
 #include <opencv2/imgcodecs.hpp>
@@ -62,13 +63,17 @@ VideoReport render(const std::string& in, const std::string& out, const std::str
 void speed(const std::string& filter_path, const DreamFilter& filter, const fs::path& tmp) {
   torch::NoGradGuard no_grad;
   const auto x = torch::rand({3, 360, 640});
-  filter.detail(x);  // warm up
-  const int n = 10;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) filter.detail(x);
-  const double each = seconds_since(t0) / n;
-  std::printf("speed: forward pass at 640x360 %.1f ms (%.1f fps), %lld parameters\n", each * 1000, 1 / each,
-              static_cast<long long>(filter.parameter_count()));
+  const auto time_of = [&](const auto& pass) {
+    for (int i = 0; i < 3; ++i) pass();  // warm up (TorchScript's executor settles)
+    const int n = 10;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) pass();
+    return seconds_since(t0) / n;
+  };
+  const double each = time_of([&] { filter.detail(x); });
+  const double plain = time_of([&] { filter.forward(x.unsqueeze(0)); });
+  std::printf("speed: forward pass at 640x360 %.1f ms (%.1f fps; the training's TorchScript module %.1f ms), "
+              "%lld parameters\n", each * 1000, 1 / each, plain * 1000, static_cast<long long>(filter.parameter_count()));
   if (filter_path.empty()) return;
   const auto clip = (kShared / "samples" / "video" / "flower.mp4").string();
   for (const int size : {640, 1080}) {
@@ -89,6 +94,7 @@ void speed(const std::string& filter_path, const DreamFilter& filter, const fs::
 
 int main(int argc, char** argv) {
   std::string filter_path, clip = "friday.mp4", sheet_path;
+  bool look_only = false;
   std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--photos") && i + 1 < argc) {
@@ -96,6 +102,8 @@ int main(int argc, char** argv) {
       for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) photos.push_back(p);
     } else if (!std::strcmp(argv[i], "--clip") && i + 1 < argc) {
       clip = argv[++i];
+    } else if (!std::strcmp(argv[i], "--look")) {
+      look_only = true;
     } else if (!std::strcmp(argv[i], "--sheet") && i + 1 < argc) {
       sheet_path = argv[++i];
     } else {
@@ -106,7 +114,7 @@ int main(int argc, char** argv) {
   const fs::path tmp = fs::temp_directory_path() / ("avdream-filter-bench-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
   const auto filter = filter_path.empty() ? DreamFilter::create(FilterArchitecture{}, 0) : DreamFilter::load(filter_path);
-  speed(filter_path, filter, tmp);
+  if (!look_only) speed(filter_path, filter, tmp);
   if (filter_path.empty()) return 0;
 
   // What the filter was trained for, as the optimizer's settings.
@@ -115,6 +123,9 @@ int main(int argc, char** argv) {
   const auto layers = trained.value("layers", std::string("default"));
   if (layers != "default") targets.layers = layers;
   targets.classes = trained.value("classes", std::vector<std::string>{});
+  // A style filter's paintings, by name among the shared pictures.
+  for (const auto& name : trained.value("style", std::vector<std::string>{}))
+    targets.style.images.push_back((kShared / "samples" / "images" / name).string());
   const auto model = Model::load(resolve_model(trained.value("model", std::string(kDefaultImageModel))));
   const auto objective = make_objective(model, targets);
   std::vector<std::string> target_layers = model.default_layers();
@@ -131,7 +142,7 @@ int main(int argc, char** argv) {
     const auto picture = load_picture((kShared / "samples" / "images" / name).string()).rgb;
     const auto [h, w] = working_size(picture.size(1), picture.size(2), filter.working_size());
     const auto photo = resize(picture, h, w);
-    auto params = default_dream_params();
+    auto params = targets.style.enabled() ? style_dream_params() : default_dream_params();
     params.max_size = filter.working_size();
     const auto dreamed = dream(model, objective, photo, params);
     const auto filtered = add_detail(photo, filter.detail(photo));
@@ -162,6 +173,7 @@ int main(int argc, char** argv) {
     cv::imwrite(sheet_path, sheet);
     std::printf("contact sheet (photo | optimizer | filter): %s\n", sheet_path.c_str());
   }
+  if (look_only) return 0;
 
   const auto in = (kShared / "samples" / "video" / clip).string();
   const auto with = (tmp / "flow.mp4").string(), without = (tmp / "noflow.mp4").string();

@@ -127,6 +127,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   m.job.span.reset();
   // Every name is checked now and every path made absolute, so no node fails on them later.
   m.job.model = absolute(resolve_model(job.model));
+  if (!job.filter.empty()) m.job.filter = absolute(resolve_filter(job.filter));
   for (auto& g : m.job.targets.guides) g = absolute(g);
   for (auto& p : m.job.targets.style.images) p = absolute(p);
   check_video_input(input);
@@ -190,8 +191,13 @@ ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressF
   try {
     check_input(m, false);
     VideoJob job = m.job;
-    job.span = FrameSpan{report.chunk.begin, report.chunk.end, m.settings.warmup, true};
-    if (report.chunk.read_pts >= 0) job.span->known_start = FrameSpan::Start{m.frames, m.origin_pts, report.chunk.read_pts};
+    FrameSpan span;
+    span.begin = report.chunk.begin;
+    span.end = report.chunk.end;
+    span.warmup = m.settings.warmup;
+    span.hand_over = m.settings.hand_over;
+    if (report.chunk.read_pts >= 0) span.known_start = FrameSpan::Start{m.frames, m.origin_pts, report.chunk.read_pts};
+    job.span = span;
     const auto started = std::chrono::system_clock::now();
     const auto segment = segment_path(dir, index);
     report.video = dream_video(m.input, segment, job, progress);

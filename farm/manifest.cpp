@@ -24,8 +24,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VideoDreamParams, dream, warm_it
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioDreamParams, iterations, seed, step, gl_iterations, block_seconds,
                                                 overlap_seconds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EncodeSettings, codec, crf, preset)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FarmSettings, chunks, warmup, avdream, partition, cpus_per_task,
-                                                time_limit)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FarmSettings, chunks, warmup, hand_over, avdream, partition,
+                                                cpus_per_task, time_limit)
 
 void to_json(json& j, const SoundJob& s) {
   j = {{"model", s.model}, {"targets", s.targets}, {"params", s.params}};
@@ -46,10 +46,11 @@ AudioMode audio_mode(const std::string& s) {
 void to_json(json& j, const VideoJob& v) {
   j = {{"model", v.model},   {"targets", v.targets},           {"params", v.params}, {"encode", v.encode},
        {"audio", audio_name(v.audio)}, {"sound", v.sound},     {"start", v.start},   {"duration", v.duration},
-       {"device", v.device.str()}};
+       {"device", v.device.str()},    {"filter", v.filter}};
 }
 void from_json(const json& j, VideoJob& v) {
   v.model = j.value("model", v.model);
+  v.filter = j.value("filter", v.filter);
   if (j.contains("targets")) j.at("targets").get_to(v.targets);
   if (j.contains("params")) j.at("params").get_to(v.params);
   if (j.contains("encode")) j.at("encode").get_to(v.encode);

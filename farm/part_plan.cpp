@@ -44,17 +44,27 @@ void PartPlan::place(VideoFrame& frame, int64_t n, const VideoInfo& info, const 
   frame.time = (frame.pts - origin_pts) * double(info.time_base_num) / info.time_base_den;
 }
 
-PartDreamer::PartDreamer(const Model& model, const Objective& objective, const VideoDreamParams& params,
-                         const PartPlan& plan)
-    : model_(model), objective_(objective), params_(params), plan_(plan), dreamer_(model, objective, params) {}
+namespace {
+
+// The detail `stage` dreams for one frame.
+torch::Tensor detail_of(DreamStage& stage, const PreparedFrame& in) {
+  torch::Tensor detail;
+  stage.process(in, [&](DreamedFrame out) { detail = std::move(out.detail); });
+  return detail;
+}
+
+}  // namespace
+
+PartDreamer::PartDreamer(MakeDreamer make_dreamer, const PartPlan& plan)
+    : make_dreamer_(std::move(make_dreamer)), plan_(plan), dreamer_(make_dreamer_()) {}
 
 void PartDreamer::process(PreparedFrame in, const Emit& emit) {
-  auto detail = dreamer_.dream(in);
+  auto detail = detail_of(*dreamer_, in);
   const int64_t i = in.frame.index;
   if (plan_.hand_over_from >= 0 && i >= plan_.hand_over_from) {
     // Dissolve into the next part's dream: at this part's last frame it is nearly all of it.
-    if (!next_part_) next_part_.emplace(model_, objective_, params_);
-    const auto next = next_part_->dream(in);
+    if (!next_part_) next_part_ = make_dreamer_();
+    const auto next = detail_of(*next_part_, in);
     const double share = double(i - (plan_.read_to - plan_.warmup) + 1) / (plan_.warmup + 1);
     detail = detail * (1.0 - share) + next * share;
   }
@@ -66,14 +76,14 @@ void PartDreamer::process(PreparedFrame in, const Emit& emit) {
 }
 
 void PartDreamer::reset() {
-  dreamer_.reset();
+  dreamer_->reset();
   next_part_.reset();
 }
 
 DreamTotals PartDreamer::totals() const {
-  DreamTotals t = dreamer_.totals();
+  DreamTotals t = dreamer_->totals();
   if (next_part_) {
-    const auto& n = next_part_->totals();
+    const auto n = next_part_->totals();
     t.dream_seconds += n.dream_seconds;
     t.extra += n.frames;  // frames dreamed twice
   }

@@ -4,6 +4,8 @@
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,20 +37,21 @@ struct PartPlan {
 // The dream stage of a part: dreams every frame it reads, drops the warm-up, and over the
 // hand-over frames dissolves into the dream the next part starts with, so the parts join
 // without a seam.
+// `make_dreamer` makes the dream stage of the job's settings (the optimizer's or a filter's),
+// once for this part and once for the next part's dream.
 class PartDreamer : public DreamStage {
  public:
-  PartDreamer(const Model& model, const Objective& objective, const VideoDreamParams& params, const PartPlan& plan);
+  using MakeDreamer = std::function<std::unique_ptr<DreamStage>()>;
+  PartDreamer(MakeDreamer make_dreamer, const PartPlan& plan);
   void process(PreparedFrame in, const Emit& emit) override;
   void reset() override;
-  DreamTotals totals() const;
+  DreamTotals totals() const override;
 
  private:
-  Model model_;
-  Objective objective_;
-  VideoDreamParams params_;
+  MakeDreamer make_dreamer_;
   PartPlan plan_;
-  VideoDreamer dreamer_;
-  std::optional<VideoDreamer> next_part_;
+  std::unique_ptr<DreamStage> dreamer_;
+  std::unique_ptr<DreamStage> next_part_;
   int64_t dropped_ = 0;  // warm-up frames, dreamed and not written
 };
 

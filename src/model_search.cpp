@@ -52,12 +52,12 @@ bool is_filter_name(const std::string& file) {
   return file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Every file on the search path that `wanted` accepts, named by `name_of` (first one wins).
+// Every file in `dirs` that `wanted` accepts, named by `name_of` (first one wins).
 template <typename Accept, typename NameOf>
-std::vector<ModelFile> find_on_search_path(Accept wanted, NameOf name_of) {
+std::vector<ModelFile> find_in(const std::vector<std::string>& dirs, Accept wanted, NameOf name_of) {
   std::vector<ModelFile> found;
   std::set<std::string> seen;
-  for (const auto& dir : model_search_path()) {
+  for (const auto& dir : dirs) {
     std::error_code ec;
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(dir, ec))
@@ -73,13 +73,19 @@ std::vector<ModelFile> find_on_search_path(Accept wanted, NameOf name_of) {
 }  // namespace
 
 std::vector<ModelFile> find_models() {
-  return find_on_search_path(
+  return find_in(model_search_path(),
       [](const fs::path& p) { return p.extension() == ".pt" && !is_filter_name(p.filename().string()); },
       [](const fs::path& p) { return p.stem().string(); });
 }
 
 std::vector<ModelFile> find_filters() {
-  return find_on_search_path([](const fs::path& p) { return is_filter_name(p.filename().string()); },
+  // The shipped filters live in models/filters/; a user's may sit beside the models.
+  std::vector<std::string> dirs;
+  for (const auto& dir : model_search_path()) {
+    dirs.push_back(dir);
+    dirs.push_back((fs::path(dir) / "filters").string());
+  }
+  return find_in(dirs, [](const fs::path& p) { return is_filter_name(p.filename().string()); },
                              [](const fs::path& p) {
                                const auto name = p.filename().string();
                                return name.substr(0, name.size() - std::string(kFilterSuffix).size());

@@ -12,7 +12,7 @@ FilterDreamer::FilterDreamer(DreamFilter filter, VideoDreamParams params)
   check_video_params(params_);
 }
 
-void FilterDreamer::process(PreparedFrame in, const Emit& emit) {
+torch::Tensor FilterDreamer::dream(const PreparedFrame& in, FrameReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   FrameReport r;
   auto detail = filter_.detail(in.base);
@@ -29,6 +29,12 @@ void FilterDreamer::process(PreparedFrame in, const Emit& emit) {
   if (params_.flow) previous_output_ = (base + detail).clamp(0.0, 1.0);
   r.dream_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   totals_.add(r);
+  if (report) *report = r;
+  return detail;
+}
+
+void FilterDreamer::process(PreparedFrame in, const Emit& emit) {
+  auto detail = dream(in);
   emit({std::move(in.frame), std::move(detail)});
 }
 

@@ -30,9 +30,9 @@ struct StagesRun {
 // decode + flow | dream (this thread) | composite + encode, joined by bounded queues. The
 // pipeline owns the threads: whichever stage fails first, every queue closes, every thread ends,
 // and that first error is what wait() rethrows.
-StagesRun run_stages(const std::string& input, const VideoJob& job, const farm::PartPlan& part, VideoReader& reader,
-                     DreamStage& dream, VideoWriter& writer, detail::ContactSheet& sheet,
-                     const VideoProgressFn& progress) {
+StagesRun run_stages(const std::string& input, const VideoDreamParams& params, bool source_colors,
+                     const farm::PartPlan& part, VideoReader& reader, DreamStage& dream, VideoWriter& writer,
+                     detail::ContactSheet& sheet, const VideoProgressFn& progress) {
   const auto start = Clock::now();
   const auto info = reader.info();
   const int64_t frames_total = part.frames_to_read(info);
@@ -42,7 +42,7 @@ StagesRun run_stages(const std::string& input, const VideoJob& job, const farm::
   auto to_encode = pipe.queue<DreamedFrame>(3);
 
   pipe.start([&] {
-    FramePreparer preparer(info.width, info.height, job.params);
+    FramePreparer preparer(info.width, info.height, params);
     for (int64_t n = 0; part.whole || n < frames_total; ++n) {
       auto frame = reader.next();
       if (!frame) break;
@@ -54,7 +54,7 @@ StagesRun run_stages(const std::string& input, const VideoJob& job, const farm::
     to_dream->close();
   });
   pipe.start([&] {
-    Compositor compositor(job.targets.style.original_colors);
+    Compositor compositor(source_colors);
     while (auto d = to_encode->pop()) {
       const cv::Mat source = d->frame.rgb;
       compositor.process(std::move(*d), [&](VideoFrame out) {
@@ -140,9 +140,23 @@ PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& outpu
   if (!job.preview.empty()) check_picture_output(job.preview), check_output_folder(job.preview);
   if (!(job.start >= 0 && std::isfinite(job.start))) throw ParameterError("VideoJob::start", "must be 0 or more seconds");
   if (job.duration == 0 || std::isnan(job.duration)) throw ParameterError("VideoJob::duration", "must be more than 0");
-  auto model = load_model(job.model, ModelKind::Image, "video", job.device);
-  auto objective = make_objective(model, job.targets);  // checks layer and class names, reads the guides
-  return {std::move(model), std::move(objective)};
+  PreparedVideoJob prepared;
+  if (!job.filter.empty()) {
+    prepared.filter = DreamFilter::load(resolve_filter(job.filter), job.device);
+    return prepared;
+  }
+  prepared.model = load_model(job.model, ModelKind::Image, "video", job.device);
+  prepared.objective = make_objective(*prepared.model, job.targets);  // checks layer and class names, reads the guides
+  return prepared;
+}
+
+int PreparedVideoJob::working_size(const VideoDreamParams& params) const {
+  return filter ? filter->working_size() : params.dream.max_size;
+}
+
+std::unique_ptr<DreamStage> PreparedVideoJob::make_dreamer(const VideoDreamParams& params) const {
+  if (filter) return std::make_unique<FilterDreamer>(*filter, params);
+  return std::make_unique<VideoDreamer>(*model, objective, params);
 }
 
 VideoReport dream_video(const std::string& input, const std::string& output, const VideoJob& job,
@@ -151,9 +165,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   // Everything that can be refused is refused before the long work starts.
   check_video_input(input);
   const auto prepared = prepare_video_job(job, output);
+  VideoDreamParams params = job.params;
+  params.dream.max_size = prepared.working_size(job.params);  // a filter works at the size it was trained at
   const auto part = farm::PartPlan::of(input, job);
-  if (!job.filter.empty() && !part.whole)
-    throw ParameterError("VideoJob::filter", "is not taken by the farm's parts yet: render the whole clip");
   AudioMode audio = part.whole ? job.audio : AudioMode::None;  // a part is video only
   std::optional<Model> sound_model;
   if (audio == AudioMode::Dream) sound_model = prepare_sound_job(job.sound, "soundtrack.wav");
@@ -172,21 +186,15 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   detail::ContactSheet sheet(part.whole ? job.preview : std::string(), info.frame_count);
 
   // A whole section is dreamed frame by frame; a farm's part warms up and hands over.
-  // With a dream filter, the filter stage.
-  std::optional<VideoDreamer> whole;
-  std::optional<FilterDreamer> filtered;
-  std::optional<farm::PartDreamer> chunk;
-  if (!job.filter.empty()) filtered.emplace(DreamFilter::load(resolve_filter(job.filter), job.device), job.params);
-  else if (part.whole) whole.emplace(prepared.model, prepared.objective, job.params);
-  else chunk.emplace(prepared.model, prepared.objective, job.params, part);
-  DreamStage& dream = filtered ? static_cast<DreamStage&>(*filtered)
-                      : whole  ? static_cast<DreamStage&>(*whole)
-                               : *chunk;
-  const auto run = run_stages(input, job, part, reader, dream, writer, sheet, progress);
+  std::unique_ptr<DreamStage> dream =
+      part.whole ? prepared.make_dreamer(params)
+                 : std::make_unique<farm::PartDreamer>([&] { return prepared.make_dreamer(params); }, part);
+  const auto run =
+      run_stages(input, params, job.targets.style.original_colors, part, reader, *dream, writer, sheet, progress);
   writer.finish();
   sheet.write();
 
-  const DreamTotals totals = filtered ? filtered->totals() : whole ? whole->totals() : chunk->totals();
+  const DreamTotals totals = dream->totals();
   report.frames = run.written;
   report.cold_frames = totals.cold;
   report.scene_cuts = totals.scene_cuts;

@@ -33,6 +33,7 @@ struct FarmSettings {
   std::string partition;        // empty: the cluster's default
   int cpus_per_task = 2;
   std::string time_limit;       // e.g. "2:00:00"; empty: the partition's default
+  bool hand_over = true;        // false: warm-up only, no dissolve (to measure what it buys)
 };
 
 struct FarmChunk {

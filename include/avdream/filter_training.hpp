@@ -1,17 +1,24 @@
 #pragma once
 // Training a dream filter (dream_filter.hpp) for one dream setting: the dream's own objective
 // (make_objective: the same layers, classes, guides or style) through the frozen model, applied
-// to the filter's output, with nothing precomputed.
+// to the filter's output, and the look of the optimizer's dreams of the training pictures.
 //
-// Per step, a batch of crops of the training pictures (at the size the filter will work at):
+// First the optimizer dreams every training picture once with exactly the settings the filter
+// stands for (cached beside the checkpoint). Then, per step, a batch of crops of the training
+// pictures (at the size the filter will work at):
+//   texture:  the channel correlations (Gram matrices) of the filtered crops against those of the
+//             same crops of the optimizer's dream, at the model's texture layers (block_5,
+//             block_9, block_12 and the dream's own layers): the dream's look (eyes, fur, faces)
+//             as texture statistics, which a small network can learn where copying the dream
+//             pixel by pixel only blurs it;
 //   dream:    the objective of the filtered crops over that of the crops themselves, seen the
 //             way the optimizer sees a picture (a random roll and scale before the model, and a
 //             second octave at half size), so a texture that only excites the layers at one
-//             position and scale does not pay;
+//             position and scale does not pay (0 by default: the texture term carries it);
 //   content:  the detail's mean square, so the picture stays what it was;
 //   temporal: half the batch is the other half shifted by a few pixels (exact flow, no
-//             occlusion inside): the two details must agree where they overlap, so a moving
-//             picture keeps its dream in place.
+//             occlusion inside) with a little noise added: the two details must agree where
+//             they overlap, so a moving, grainy picture keeps its dream in place.
 #include <avdream/dream_filter.hpp>
 #include <avdream/targets.hpp>
 
@@ -25,6 +32,7 @@ struct FilterTraining {
   std::vector<std::string> inputs;  // pictures, folders of pictures, video files (frames sampled)
   std::string model = kDefaultImageModel;
   DreamTargets targets;
+  DreamParams dream = default_dream_params();  // the optimizer's schedule for the target dreams
   FilterArchitecture architecture;
   int steps = 3000;
   int batch = 4;             // crops per step (pairs for the temporal term)
@@ -32,18 +40,23 @@ struct FilterTraining {
   int working_size = 480;    // pictures are seen at this longest side, as the filter will be used
   int video_frames = 24;     // frames sampled from each video
   double learning_rate = 2e-3;
-  double content_weight = 4.0;
+  double texture_weight = 1.0;
+  double objective_weight = 0.0;
+  double content_weight = 1.0;
   double temporal_weight = 20.0;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;
   std::string checkpoint;    // resumes from here when it exists and saves here as it goes; "": none
+                             // (the target dreams are cached as CHECKPOINT.dreams)
   int checkpoint_every = 200;
 };
 void check_filter_training(const FilterTraining& training);
 
 struct FilterTrainingProgress {
+  int dreams_done = 0, dreams = 0;  // the target dreams (before the first step)
   int step = 0, steps = 0;
   double gain = 0;       // the objective's gain (filtered over source), recent mean
+  double texture = 0;    // the texture distance to the dreams (1: as far as the source), recent mean
   double loss = 0;       // recent mean
   double steps_per_second = 0, eta_seconds = 0;
 };
@@ -56,6 +69,8 @@ struct FilterTrainingReport {
   int pictures = 0;         // training pictures (video frames included)
   // The mean objective gain over the first and last 50 steps (a quarter of a shorter run).
   double gain_first = 0, gain_last = 0;
+  double texture_first = 0, texture_last = 0;  // likewise for the texture distance
+  double dream_seconds = 0;                    // of the seconds, dreaming the targets
   double seconds = 0;
   int64_t parameters = 0;
 };

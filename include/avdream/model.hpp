@@ -111,7 +111,8 @@ struct ModelFile {
 // Every *.pt on the search path (first one wins for a repeated name), sorted by name; dream
 // filters (*.filter.pt) are not models and are left out.
 std::vector<ModelFile> find_models();
-// Every dream filter (NAME.filter.pt) on the search path, sorted by name.
+// Every dream filter (NAME.filter.pt) on the search path and in its folders' filters/ (where
+// the shipped ones are), sorted by name.
 std::vector<ModelFile> find_filters();
 // A path that exists is returned as is; otherwise NAME is looked up among find_filters().
 // Throws UsageError listing the filters it can see.

@@ -104,8 +104,12 @@ struct DreamedFrame {
   torch::Tensor detail;  // [3,h,w]
 };
 
-// The stage between a FramePreparer and a Compositor: takes prepared frames, emits dreamed ones.
-using DreamStage = Stage<PreparedFrame, DreamedFrame>;
+// The stage between a FramePreparer and a Compositor: takes prepared frames, emits dreamed ones,
+// and says what it did.
+class DreamStage : public Stage<PreparedFrame, DreamedFrame> {
+ public:
+  virtual DreamTotals totals() const = 0;
+};
 
 class VideoDreamer : public DreamStage {
  public:
@@ -115,7 +119,7 @@ class VideoDreamer : public DreamStage {
   torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
   void process(PreparedFrame in, const Emit& emit) override;
   void reset() override;  // forget the previous frame: the next one starts cold
-  const DreamTotals& totals() const { return totals_; }
+  DreamTotals totals() const override { return totals_; }
 
  private:
   DreamTotals totals_;
@@ -134,9 +138,11 @@ class VideoDreamer : public DreamStage {
 class FilterDreamer : public DreamStage {
  public:
   FilterDreamer(DreamFilter filter, VideoDreamParams params);
+  // The filter's detail for this frame at working size ([3,h,w]), as VideoDreamer::dream.
+  torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
   void process(PreparedFrame in, const Emit& emit) override;
   void reset() override { previous_output_ = torch::Tensor(); }
-  const DreamTotals& totals() const { return totals_; }
+  DreamTotals totals() const override { return totals_; }
 
  private:
   DreamFilter filter_;

@@ -13,6 +13,7 @@
 #include <avdream/video.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,12 +78,17 @@ struct VideoReport {
 };
 
 // Checks the job before any work: the parameters, the output and preview types, the section,
-// the model (an image model) and its layers, classes and guides. Returns the loaded model and
-// the objective built from them (guide and style pictures read once). Throws UsageError (Error
-// for an unreadable guide).
+// and what dreams the frames: the model (an image model) with its layers, classes and guides,
+// or the dream filter. Returns them loaded (guide and style pictures read once; a filter job
+// loads no model). Throws UsageError (Error for an unreadable guide or filter).
 struct PreparedVideoJob {
-  Model model;
+  std::optional<Model> model;  // without a filter
   Objective objective;
+  std::optional<DreamFilter> filter;
+  // The longest side frames are dreamed at: a filter's own working size, else params.dream.max_size.
+  int working_size(const VideoDreamParams& params) const;
+  // A fresh dream stage for these settings (a farm part makes two).
+  std::unique_ptr<DreamStage> make_dreamer(const VideoDreamParams& params) const;
 };
 PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output);
 

@@ -91,6 +91,18 @@ void add_commands(CLI::App& app, Options& o) {
   train->add_option("--steps", tr.steps, "Training steps")->capture_default_str();
   train->add_option("--batch", tr.batch, "Crops per step (an even number: pairs for the temporal term)")->capture_default_str();
   train->add_option("--crop", tr.crop, "Crop size, pixels")->capture_default_str();
+  train->add_option("--frames-per-video", tr.video_frames, "Frames sampled from each training video")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train->add_option("--texture-weight", tr.texture_weight,
+                    "Weight of the dream's look: texture statistics of the optimizer's dreams of the training pictures")
+      ->capture_default_str();
+  train->add_option("--objective-weight", tr.objective_weight, "Weight of the dream's objective on the filtered crops")
+      ->capture_default_str();
+  train->add_option("--content-weight", tr.content_weight, "Weight of keeping the picture (the detail's mean square)")
+      ->capture_default_str();
+  train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between shifted crops (steadiness)")
+      ->capture_default_str();
   train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
   auto* submit = farm->add_subcommand("submit", "avdream farm submit DIR: sbatch the chunks not done, then the assembly");
   submit->add_option("dir", f.dir, "The job folder")->required();
@@ -239,6 +251,12 @@ FilterTraining Options::filter_training() const {
   t.steps = train.steps;
   t.batch = train.batch;
   t.crop = train.crop;
+  t.video_frames = train.video_frames;
+  t.texture_weight = train.texture_weight;
+  t.objective_weight = train.objective_weight;
+  t.content_weight = train.content_weight;
+  t.temporal_weight = train.temporal_weight;
+  t.dream = dream_params();  // the optimizer's dreams the filter learns to look like
   t.seed = seed();
   t.device = still.device;
   t.checkpoint = train.checkpoint.empty() ? output + ".checkpoint" : train.checkpoint;

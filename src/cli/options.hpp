@@ -46,6 +46,11 @@ struct TrainFilterCommand {
   int steps = FilterTraining{}.steps;
   int batch = FilterTraining{}.batch;
   int crop = FilterTraining{}.crop;
+  int video_frames = FilterTraining{}.video_frames;
+  double texture_weight = FilterTraining{}.texture_weight;
+  double objective_weight = FilterTraining{}.objective_weight;
+  double content_weight = FilterTraining{}.content_weight;
+  double temporal_weight = FilterTraining{}.temporal_weight;
   std::string checkpoint;           // default: OUTPUT.checkpoint
 };
 
