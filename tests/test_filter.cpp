@@ -186,3 +186,26 @@ TEST(Filter, TheFarmRendersAFilterJobAsOneRunDoes) {
   EXPECT_GT(changed, 3.0) << "the filter changes the frames";
   EXPECT_LT(apart, 0.25 * changed) << "the farm's frames are the one run's";
 }
+
+// Filters are found by name in the search path's folders and their filters/ (where the shipped
+// ones live), and are not models.
+TEST(Filter, FiltersAreFoundByNameOnTheSearchPathAndInItsFiltersFolders) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "filters");
+  const auto path = (dir / "filters" / "mine.filter.pt").string();
+  DreamFilter::create(FilterArchitecture{}, 1).save(path);
+  const char* before = std::getenv("AVDREAM_MODEL_PATH");
+  const std::string saved = before ? before : "";
+  ::setenv("AVDREAM_MODEL_PATH", (dir.path().string() + ":" + saved).c_str(), 1);
+  const auto found = resolve_filter("mine");
+  bool listed = false, a_model = false;
+  for (const auto& f : find_filters()) listed = listed || f.name == "mine";
+  for (const auto& m : find_models()) a_model = a_model || m.name.find("mine") != std::string::npos;
+  before ? ::setenv("AVDREAM_MODEL_PATH", saved.c_str(), 1) : ::unsetenv("AVDREAM_MODEL_PATH");
+  EXPECT_EQ(found, path);
+  EXPECT_TRUE(listed);
+  EXPECT_FALSE(a_model);
+  // The shipped default filter is found without any path set up.
+  EXPECT_EQ(DreamFilter::load(resolve_filter("default")).working_size(), 480);
+  EXPECT_NE(DreamFilter::load(resolve_filter("default")).trained_for().find(kDefaultImageModel), std::string::npos);
+}
