@@ -2,6 +2,8 @@
 // the shared dog and bird sets), fast vs plain Griffin-Lim, and real-time factors.
 //   audio_bench [--iterations N] [--step S] [--gl N]
 #include <avdream/avdream.hpp>
+
+#include "bench_support.hpp"
 #include <avdream/audio_io.hpp>
 #include <avdream/sound_job.hpp>
 
@@ -17,11 +19,10 @@
 #include <unistd.h>
 
 using namespace avdream;
+using bench::kShared;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kShared = AVDREAM_SHARED_DIR;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

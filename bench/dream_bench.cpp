@@ -5,6 +5,8 @@
 //   build/bench/dream_bench [--model NAME] [--threads N] [--steps N]
 #include <avdream/avdream.hpp>
 
+#include "bench_support.hpp"
+
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
@@ -15,11 +17,10 @@
 #include <string>
 
 using namespace avdream;
+using bench::seconds_since;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

@@ -17,6 +17,8 @@
 //   build/bench/farm_bench --start-cost long.mp4 [--chunks N]
 #include <avdream/avdream.hpp>
 
+#include "bench_support.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -26,15 +28,11 @@
 #include <numeric>
 
 using namespace avdream;
+using bench::kShared;
+using bench::seconds_since;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kShared = AVDREAM_SHARED_DIR;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 struct FarmRun {
   double seconds = 0.0;  // every chunk plus the assembly

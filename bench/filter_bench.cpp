@@ -16,6 +16,8 @@
 //   likeness alone, for comparing trainings quickly)
 #include <avdream/avdream.hpp>
 
+#include "bench_support.hpp"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -26,15 +28,11 @@
 #include <nlohmann/json.hpp>
 
 using namespace avdream;
+using bench::kShared;
+using bench::seconds_since;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kShared = AVDREAM_SHARED_DIR;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Channel correlations of one layer: [C, C] / (C * h * w).
 torch::Tensor gram(const torch::Tensor& act) {

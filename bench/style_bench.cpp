@@ -13,6 +13,8 @@
 // layers (the pictures behind the default layers), and skips the measurements.
 #include <avdream/avdream.hpp>
 
+#include "bench_support.hpp"
+
 #include <opencv2/imgproc.hpp>
 #include <unistd.h>
 
@@ -22,11 +24,11 @@
 #include <filesystem>
 
 using namespace avdream;
+using bench::kShared;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kShared = AVDREAM_SHARED_DIR;
 const std::string kScream = (kShared / "samples" / "images" / "scream.jpg").string();
 
 // The relative Gram error against the painting, averaged over the default style layers, of a

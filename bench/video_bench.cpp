@@ -9,6 +9,8 @@
 //   build/bench/video_bench [--frames N] [--quick]
 #include <avdream/avdream.hpp>
 
+#include "bench_support.hpp"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,11 +20,10 @@
 #include <filesystem>
 
 using namespace avdream;
+using bench::kShared;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kShared = AVDREAM_SHARED_DIR;
 
 VideoReport render(const std::string& in, const std::string& out, bool flow, int max_size, double duration) {
   VideoJob job;
