@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--sheet") && i + 1 < argc) {
       sheet_path = argv[++i];
     } else {
-      filter_path = argv[i];
+      filter_path = resolve_filter(argv[i]);  // a name on the search path or a file
     }
   }
   configure_runtime(0);
