@@ -93,7 +93,7 @@ void add_commands(CLI::App& app, Options& o) {
   train->add_option("--crop", tr.crop, "Crop size, pixels")->capture_default_str();
   train->add_option("--frames-per-video", tr.video_frames, "Frames sampled from each training video")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000));
   train->add_option("--texture-weight", tr.texture_weight,
                     "Weight of the dream's look: texture statistics of the optimizer's dreams of the training pictures")
       ->capture_default_str();
