@@ -2,6 +2,8 @@
 #include <avdream/error.hpp>
 #include <avdream/model.hpp>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +20,16 @@ fs::path executable_dir() {
   return ec ? fs::path() : exe.parent_path();
 }
 
+// The installed models' folder, found from this library's own file (so that any program that
+// loads the library finds them: the CLI, a frei0r host such as ffmpeg or melt, a user's program).
+fs::path installed_models_dir() {
+  Dl_info info{};
+  if (!dladdr(reinterpret_cast<void*>(&installed_models_dir), &info) || !info.dli_fname) return {};
+  std::error_code ec;
+  const auto lib = fs::canonical(info.dli_fname, ec);
+  return ec ? fs::path() : (lib.parent_path() / AVDREAM_INSTALLED_MODELS_FROM_LIB).lexically_normal();
+}
+
 }  // namespace
 
 std::vector<std::string> model_search_path() {
@@ -27,6 +39,8 @@ std::vector<std::string> model_search_path() {
     for (std::string dir; std::getline(ss, dir, ':');)
       if (!dir.empty()) dirs.push_back(dir);
   }
+  if (const auto installed = installed_models_dir(); !installed.empty() && fs::is_directory(installed))
+    dirs.push_back(installed.string());
   dirs.push_back(AVDREAM_MODELS_DIR);
   if (const auto exe = executable_dir(); !exe.empty()) {
     dirs.push_back((exe / "models").string());

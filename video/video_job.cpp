@@ -140,13 +140,18 @@ PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& outpu
   if (!job.preview.empty()) check_picture_output(job.preview), check_output_folder(job.preview);
   if (!(job.start >= 0 && std::isfinite(job.start))) throw ParameterError("VideoJob::start", "must be 0 or more seconds");
   if (job.duration == 0 || std::isnan(job.duration)) throw ParameterError("VideoJob::duration", "must be more than 0");
+  return prepare_frame_dream(job.model, job.targets, job.filter, job.device);
+}
+
+PreparedVideoJob prepare_frame_dream(const std::string& model, const DreamTargets& targets, const std::string& filter,
+                                     torch::Device device) {
   PreparedVideoJob prepared;
-  if (!job.filter.empty()) {
-    prepared.filter = DreamFilter::load(resolve_filter(job.filter), job.device);
+  if (!filter.empty()) {
+    prepared.filter = DreamFilter::load(resolve_filter(filter), device);
     return prepared;
   }
-  prepared.model = load_model(job.model, ModelKind::Image, "video", job.device);
-  prepared.objective = make_objective(*prepared.model, job.targets);  // checks layer and class names, reads the guides
+  prepared.model = load_model(model, ModelKind::Image, "video", device);
+  prepared.objective = make_objective(*prepared.model, targets);  // checks layer and class names, reads the guides
   return prepared;
 }
 

@@ -35,6 +35,8 @@
 //   video.hpp      the video stages: FramePreparer (flow) -> VideoDreamer (warm starts along the
 //                  flow, scene cuts) -> Compositor (the detail on the full-size frame)
 //   video_job.hpp  the video job: decode | dream | encode threads; a farm chunk's span
+//   frame_stream.hpp  the same stages one frame per call, for hosts that hand frames over one
+//                  by one (the frei0r plugin for ffmpeg and the editors, frei0r/)
 //   spectral.hpp   STFT/iSTFT (KissFFT), mel filterbank, Griffin-Lim: the signal side of audio
 //   audio_io.hpp   sound in and out (FFmpeg, libsndfile), resampling
 //   audio.hpp      dreaming sound through a log-mel CNN; SoundBlockDreamer, the stage that
@@ -65,6 +67,7 @@
 #include <avdream/media.hpp>
 #include <avdream/video.hpp>
 #include <avdream/video_job.hpp>
+#include <avdream/frame_stream.hpp>
 #include <avdream/spectral.hpp>
 #include <avdream/audio_io.hpp>
 #include <avdream/audio.hpp>

@@ -87,7 +87,9 @@ std::string summarize_provenance(const std::string& json_text);
 
 // --- Finding model files ---------------------------------------------------------------------
 // Folders searched for NAME.pt: each entry of $AVDREAM_MODEL_PATH (':'-separated), then the
-// project's models/ folder (compiled in), then models/ beside the executable's folder.
+// installed models (share/avdream/models, found from where libavdream_engine itself lies, when
+// it is installed), then the project's models/ folder (compiled in), then models/ beside the
+// executable's folder.
 std::vector<std::string> model_search_path();
 
 // A path that exists is returned as is; otherwise NAME (with or without .pt) is looked up on

@@ -91,6 +91,10 @@ struct PreparedVideoJob {
   std::unique_ptr<DreamStage> make_dreamer(const VideoDreamParams& params) const;
 };
 PreparedVideoJob prepare_video_job(const VideoJob& job, const std::string& output);
+// The part of that about what dreams the frames (no output): the dream filter when one is
+// named, else the image model with the objective `targets` make on it.
+PreparedVideoJob prepare_frame_dream(const std::string& model, const DreamTargets& targets, const std::string& filter,
+                                     torch::Device device);
 
 // What becomes of the source's sound: `requested`, except that a dream of a source without
 // sound is none.
