@@ -13,6 +13,9 @@ packages=(
   nlohmann-json3-dev  # the render farm's manifest.json
   slurm-wlm munge  # the render farm's end-to-end test runs a single-node Slurm (scripts/slurm-local.sh)
   ffmpeg  # the tests make their clips with it and check outputs with ffprobe (avdream itself links libav*)
+  frei0r-plugins-dev melt  # the frei0r plugin (frei0r.h), and MLT's melt to test it in the editors' engine
+  gstreamer1.0-tools gstreamer1.0-plugins-bad  # gst-launch-1.0 and GStreamer's frei0r elements, to test it there
+  help2man dpkg-dev file  # the manual page; the Debian package (cpack: dpkg-shlibdeps, file)
 )
 if dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv "install ok installed" ||
    [ "$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | wc -l)" -ne "${#packages[@]}" ]; then

@@ -1,0 +1,15 @@
+# At install time: the model files models/ holds now (links followed: get-models.sh may link
+# them from a shared folder), with their model cards.
+file(GLOB model_files "${AVDREAM_MODELS_SOURCE}/*.pt" "${AVDREAM_MODELS_SOURCE}/*.json")
+set(dest "${AVDREAM_MODELS_DEST}")
+if(NOT IS_ABSOLUTE "${dest}")
+  set(dest "${CMAKE_INSTALL_PREFIX}/${dest}")
+endif()
+foreach(file IN LISTS model_files)
+  get_filename_component(real "${file}" REALPATH)
+  get_filename_component(name "${file}" NAME)
+  file(INSTALL "${real}" DESTINATION "${dest}" RENAME "${name}")
+endforeach()
+if(NOT model_files)
+  message(STATUS "No models in ${AVDREAM_MODELS_SOURCE}: run scripts/get-models.sh before installing to include them")
+endif()
