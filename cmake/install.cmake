@@ -10,6 +10,9 @@
 #   share/man/man1/avdream.1           from --help (help2man)
 #   lib/frei0r-1/avdream.so            the frei0r plugin (frei0r/CMakeLists.txt)
 include(CMakePackageConfigHelpers)
+# Installing (and cpack) takes the build as it is: scripts/package.sh builds first. Without this
+# cpack's "preinstall" would rebuild the whole tree, inside a test too.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
 
 file(RELATIVE_PATH lib_from_bin "${CMAKE_INSTALL_FULL_BINDIR}" "${CMAKE_INSTALL_FULL_LIBDIR}")
 set_target_properties(avdream PROPERTIES INSTALL_RPATH "$ORIGIN/${lib_from_bin}")
