@@ -68,9 +68,9 @@ double median(std::vector<double> v) {
 void compare(const std::string& what, const fs::path& dir, const std::string& clip, const std::string& cli_flags,
              const std::string& plugin_params) {
   const auto cli = (dir / "cli.mp4").string(), plugin = (dir / "plugin.mp4").string();
-  const double cli_s = timed("'" AVDREAM_BINARY "' '" + clip + "' -o '" + cli + "' --audio none --crf 18 -q " + cli_flags);
+  const double cli_s = timed("'" AVDREAM_BINARY "' '" + clip + "' -o '" + cli + "' --audio none --crf 0 -q " + cli_flags);
   const double plugin_s = timed("FREI0R_PATH='" + (kBuild / "frei0r-1").string() + "' ffmpeg -v error -y -i '" + clip +
-                                "' -vf 'frei0r=avdream:" + plugin_params + "' -an -c:v libx264 -crf 18 '" + plugin + "'");
+                                "' -vf 'frei0r=avdream:" + plugin_params + "' -an -c:v libx264 -crf 0 -pix_fmt yuv420p '" + plugin + "'");
   const auto source = decode(clip), by_cli = decode(cli), by_plugin = decode(plugin);
   const double n = static_cast<double>(source.size());
   std::printf("%-22s CLI %6.3f s/frame (%5.2f fps)   ffmpeg -vf frei0r %6.3f s/frame (%5.2f fps)   plugin/CLI time %.2fx\n",
@@ -83,6 +83,7 @@ void compare(const std::string& what, const fs::path& dir, const std::string& cl
 }  // namespace
 
 int main(int argc, char** argv) {
+  configure_runtime(0);  // FFmpeg's and OpenCV's logs: errors only
   double seconds = 3.0;
   std::string clip_name = "flower.mp4";
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -104,12 +105,12 @@ int main(int argc, char** argv) {
   // Editor start: MLT opens every frei0r plugin on its path when it starts.
   const std::string system_path = "/usr/lib/frei0r-1:/usr/lib/x86_64-linux-gnu/frei0r-1";
   std::vector<double> without, with;
-  for (int i = 0; i < 9; ++i) {
+  for (int i = 0; i < 21; ++i) {
     without.push_back(timed("MLT_FREI0R_PLUGIN_PATH=" + system_path + " melt -query filters >/dev/null 2>&1"));
     with.push_back(timed("MLT_FREI0R_PLUGIN_PATH=" + system_path + ":" + (kBuild / "frei0r-1").string() +
                          " melt -query filters >/dev/null 2>&1"));
   }
-  std::printf("melt -query filters: without the plugin %.3f s, with it %.3f s (median of 9 each): %+.1f%%\n",
+  std::printf("melt -query filters: without the plugin %.3f s, with it %.3f s (median of 21 each, alternating): %+.1f%%\n",
               median(without), median(with), 100.0 * (median(with) / median(without) - 1.0));
   std::vector<double> engine;
   for (int i = 0; i < 3; ++i)

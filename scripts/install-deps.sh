@@ -16,6 +16,8 @@ packages=(
   frei0r-plugins-dev melt  # the frei0r plugin (frei0r.h), and MLT's melt to test it in the editors' engine
   gstreamer1.0-tools gstreamer1.0-plugins-bad  # gst-launch-1.0 and GStreamer's frei0r elements, to test it there
   help2man dpkg-dev file  # the manual page; the Debian package (cpack: dpkg-shlibdeps, file)
+  libcpp-httplib-dev  # avdream studio's HTTP server
+  chromium chromium-driver  # the studio's page is tested in headless Chromium through chromedriver
 )
 if dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -qv "install ok installed" ||
    [ "$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | wc -l)" -ne "${#packages[@]}" ]; then

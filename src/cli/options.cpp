@@ -104,6 +104,16 @@ void add_commands(CLI::App& app, Options& o) {
   train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between shifted crops (steadiness)")
       ->capture_default_str();
   train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
+  auto& st = o.studio;
+  auto* studio = app.add_subcommand("studio", "avdream studio [--port 8080]: a local web page for dreaming pictures, "
+                                              "clips and sounds (open the address it prints)");
+  studio->add_option("--port", st.port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
+  studio->add_option("--host", st.host, "Address to listen on; another than 127.0.0.1 lets other machines in")
+      ->capture_default_str();
+  studio->add_option("--dir", st.dir, "The studio's folder: uploads, jobs and results (default: " +
+                                          default_studio_dir() + ")");
+  studio->add_option("--jobs", st.jobs, "Jobs dreamed at a time")->capture_default_str()->check(CLI::Range(1, 2));
+  studio->add_option("--max-upload", st.max_upload_mb, "Largest upload, MB")->capture_default_str()->check(CLI::Range(1, 16384));
   auto* submit = farm->add_subcommand("submit", "avdream farm submit DIR: sbatch the chunks not done, then the assembly");
   submit->add_option("dir", f.dir, "The job folder")->required();
 }
@@ -347,6 +357,10 @@ std::optional<int> settle(const CLI::App& app, Options& o) {
   if (*app.get_subcommand("train-filter")) {
     o.command = Command::TrainFilter;
     if (o.output.empty()) return usage("train-filter needs -o NAME.filter.pt");
+    return std::nullopt;
+  }
+  if (*app.get_subcommand("studio")) {
+    o.command = Command::Studio;
     return std::nullopt;
   }
   if (*app.get_subcommand("models")) {

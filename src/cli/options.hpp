@@ -4,6 +4,7 @@
 #include <avdream/still.hpp>
 #include <avdream/farm.hpp>
 #include <avdream/filter_training.hpp>
+#include <avdream/studio.hpp>
 #include <avdream/video_job.hpp>
 
 #include <optional>
@@ -12,7 +13,7 @@
 
 namespace avdream::cli {
 
-enum class Command { Dream, Spectro, ListModels, ListLayers, Farm, TrainFilter };
+enum class Command { Dream, Spectro, ListModels, ListLayers, Farm, TrainFilter, Studio };
 
 // `avdream farm plan|chunk|assemble|status|submit ...`
 struct FarmCommand {
@@ -72,6 +73,7 @@ struct Options {
   std::string theme;            // dog or bird: image and sound targets together
   FarmCommand farm;
   TrainFilterCommand train;
+  StudioSettings studio;  // `avdream studio`
   std::string filter;           // --filter: a dream filter in place of the optimizer
   std::string device = "cpu";
   int threads = 0;  // 0: every core
@@ -100,6 +102,7 @@ std::string usage_message(const UsageError& error);
 
 // avdream train-filter ...: trains a dream filter for the dream settings given.
 int train_filter_command(const Options& options);
+int studio_command(const Options& options);
 
 // avdream farm ...: the render farm's steps.
 int farm_command(const Options& options);

@@ -1,0 +1,152 @@
+// avdream studio: the JSON API end to end (uploads, jobs, the queue, cancel, a restart), its
+// safety rules, and the page driven in Debian's headless Chromium through chromedriver.
+#include "studio_support.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+namespace avdream::test {
+namespace {
+
+using nlohmann::json;
+
+json body_of(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
+
+std::string upload_id(const RunningStudio& studio, const fs::path& file) {
+  const auto r = studio.upload(file);
+  EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
+  return r && r->status == 201 ? body_of(r)["id"].get<std::string>() : "";
+}
+
+cv::Mat decode_png(const std::string& bytes) {
+  return cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())), cv::IMREAD_COLOR);
+}
+
+TEST(Studio, DreamsAPictureFromPreviewToResultAndKeepsItAcrossARestart) {
+  TempDir dir;
+  std::string job_id;
+  {
+    RunningStudio studio(dir.path());
+    const auto info = body_of(studio.client().Get("/api/info"));
+    ASSERT_TRUE(info.is_object());
+    EXPECT_EQ(info["version"], version());
+    EXPECT_FALSE(info["models"].empty());
+    const auto id = upload_id(studio, sample_image("owl.jpg"));
+    const cv::Mat owl = cv::imread(sample_image("owl.jpg").string());
+
+    auto r = studio.post_json("/api/jobs", {{"upload", id}, {"mode", "dream"}, {"layers", "block_12"}, {"preview", true}});
+    ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "");
+    auto job = studio.wait_job(body_of(r)["id"], 120);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+    std::cout << "preview of a " << owl.cols << "x" << owl.rows << " photo: " << job["seconds"] << " s\n";
+    auto png = studio.client().Get(job["result"].get<std::string>().c_str());
+    ASSERT_TRUE(png && png->status == 200);
+    cv::Mat preview = decode_png(png->body);
+    ASSERT_EQ(preview.size(), owl.size());
+    EXPECT_GT(cv::norm(preview, owl, cv::NORM_L1) / (owl.total() * 3.0), 3.0);  // dreamed
+
+    r = studio.post_json("/api/jobs", {{"upload", id}, {"mode", "filter"}, {"filter", "default"}});
+    ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "");
+    job_id = body_of(r)["id"];
+    job = studio.wait_job(job_id, 120);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+  }
+  RunningStudio again(dir.path());  // a restart keeps finished results
+  const auto jobs = body_of(again.client().Get("/api/jobs"));
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0]["id"], job_id);  // newest first
+  const auto download = again.client().Get(("/api/jobs/" + job_id + "/result.png?download=1").c_str());
+  ASSERT_TRUE(download && download->status == 200);
+  EXPECT_NE(download->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(decode_png(download->body).size(), cv::imread(sample_image("owl.jpg").string()).size());
+}
+
+TEST(Studio, RefusesWhatIsNotMediaTooLargeOutsideItsFolderOrFromElsewhere) {
+  TempDir dir, files;
+  RunningStudio studio(dir.path(), "--max-upload 1");
+  std::ofstream(files / "notes.png") << "this is text, not a picture";
+  auto r = studio.upload(files / "notes.png");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415) << r->body;
+  EXPECT_NE(body_of(r)["error"].get<std::string>().find("notes.png"), std::string::npos);
+  std::ofstream(files / "script.sh") << "#!/bin/sh\n";
+  EXPECT_EQ(studio.upload(files / "script.sh")->status, 415);
+  {
+    std::ofstream big(files / "big.wav", std::ios::binary);
+    big << std::string(3 * 1024 * 1024, 'x');
+  }
+  r = studio.upload(files / "big.wav");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413) << r->body;
+
+  // Paths: nothing a request says reaches the file system unchecked.
+  auto c = studio.client();
+  for (const char* p : {"/api/uploads/../../../../etc/passwd", "/api/uploads/..%2f..%2fetc%2fpasswd/file",
+                        "/api/jobs/../../etc/passwd", "/api/gallery/..%2f..%2fetc/passwd.png", "/../../etc/passwd",
+                        "/api/jobs/0123456789abcdef/result.png"}) {
+    const auto got = c.Get(p);
+    ASSERT_TRUE(got) << p;
+    EXPECT_GE(got->status, 400) << p;
+    EXPECT_EQ(got->body.find("root:"), std::string::npos) << p;
+  }
+  const auto owl = upload_id(studio, sample_image("owl.jpg"));
+  for (const json& bad : {json{{"upload", "../../etc/passwd"}, {"mode", "dream"}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"model", "../../../etc/passwd"}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"layers", "../x"}},
+                          json{{"upload", owl}, {"mode", "style"}, {"style", "../../owl.jpg"}},
+                          json{{"upload", owl}, {"mode", "filter"}, {"filter", "/etc/passwd"}},
+                          json{{"upload", owl}, {"mode", "sound"}}, json{{"upload", owl}, {"mode", "rm -rf"}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"octaves", "many"}}}) {
+    r = studio.post_json("/api/jobs", bad);
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(r->status == 400 || r->status == 404) << bad.dump() << " -> " << r->status << " " << r->body;
+  }
+  // A page elsewhere cannot change anything: no studio header, or a Host that is not loopback.
+  r = c.Post("/api/jobs", json{{"upload", owl}, {"mode", "dream"}}.dump(), "application/json");
+  EXPECT_EQ(r->status, 403);
+  r = c.Get("/api/info", {{"Host", "evil.example:80"}});
+  EXPECT_EQ(r->status, 403);
+  EXPECT_EQ(body_of(c.Get("/api/jobs")).size(), 0u);  // nothing was queued
+  int files_in_uploads = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "uploads")) files_in_uploads += e.is_regular_file();
+  EXPECT_EQ(files_in_uploads, 3);  // owl: original, poster, upload.json; nothing of the refused ones
+}
+
+TEST(Studio, RunsOneJobAtATimeAndACancelledJobLeavesNoFile) {
+  TempDir dir;
+  RunningStudio studio(dir.path());
+  const auto clip = upload_id(studio, panning_clip(dir, "pan.mp4", true));
+  const json render = {{"upload", clip}, {"mode", "dream"}, {"octaves", 2}};
+  const std::string first = body_of(studio.post_json("/api/jobs", render))["id"];
+  const std::string second = body_of(studio.post_json("/api/jobs", render))["id"];
+  json a, b;
+  for (int i = 0; i < 300; ++i) {  // until the first shows progress
+    a = body_of(studio.client().Get(("/api/jobs/" + first).c_str()));
+    if (a["state"] == "running" && a["progress"].get<double>() > 0.3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  b = body_of(studio.client().Get(("/api/jobs/" + second).c_str()));
+  ASSERT_EQ(a["state"], "running") << a.dump();
+  EXPECT_EQ(b["state"], "queued");  // two cores: one job at a time
+  EXPECT_GT(a["eta"].get<double>(), 0.0);
+  ASSERT_EQ(studio.post_json("/api/jobs/" + first + "/cancel", json::object())->status, 200);
+  a = studio.wait_job(first, 60);
+  EXPECT_EQ(a["state"], "cancelled");
+  b = studio.wait_job(second, 300);
+  EXPECT_EQ(b["state"], "done") << b.dump();
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(dir / "jobs" / first)) left.push_back(e.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"job.json"});  // no result, no partial file
+  const auto mp4 = studio.client().Get(b["result"].get<std::string>().c_str());
+  ASSERT_TRUE(mp4 && mp4->status == 200);
+  std::ofstream(dir / "got.mp4", std::ios::binary) << mp4->body;
+  const auto frames = read_frames((dir / "got.mp4").string());
+  EXPECT_EQ(frames.times.size(), 30u);
+  EXPECT_EQ(probe((dir / "got.mp4").string()).audio_streams, 1);
+}
+
+}  // namespace
+}  // namespace avdream::test
