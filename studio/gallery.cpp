@@ -1,5 +1,7 @@
 #include "gallery.hpp"
 
+#include "jobs.hpp"
+
 #include <avdream/dream.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
@@ -18,16 +20,24 @@ torch::Tensor seed_picture() {
 
 }  // namespace
 
+const Model& Gallery::model(const std::string& name) {
+  std::lock_guard lock(models_mutex_);
+  if (const auto it = models_.find(name); it != models_.end()) return it->second;  // map nodes stay put
+  for (const auto& m : find_models())
+    if (m.name == name) return models_.emplace(name, Model::load(m.path)).first->second;
+  throw NotFound("no model named " + name);
+}
+
 fs::path Gallery::thumbnail(const std::string& model_name, const std::string& layer) {
-  std::lock_guard lock(mutex_);
-  auto it = models_.find(model_name);
-  if (it == models_.end()) {
-    bool known = false;
-    for (const auto& m : find_models()) known = known || m.name == model_name;
-    if (!known) throw UsageError("no model named " + model_name);
-    it = models_.emplace(model_name, load_model(model_name, ModelKind::Image, "the gallery")).first;
+  const Model* found = nullptr;
+  try {
+    found = &this->model(model_name);
+  } catch (const NotFound& e) {
+    throw UsageError(e.what());  // the gallery has always answered 400 for a name it does not know
   }
-  const Model& model = it->second;
+  const Model& model = *found;
+  if (model.kind() != ModelKind::Image) throw UsageError(model_name + " is not an image model: no gallery");
+  std::lock_guard lock(render_mutex_);
   if (!model.layer_index(layer)) throw UsageError(model_name + " has no layer " + layer);
   const auto path = dir_ / model_name / (layer + ".png");
   if (fs::exists(path)) return path;

@@ -17,10 +17,13 @@ class Gallery {
   // The thumbnail's file; `model` must be an image model found by name and `layer` one of its
   // layers (UsageError otherwise).
   fs::path thumbnail(const std::string& model, const std::string& layer);
+  // A model on the search path by name (not a path), loaded once and kept (the gallery's and the
+  // label search's); NotFound for another name.
+  const Model& model(const std::string& name);
 
  private:
   fs::path dir_;
-  std::mutex mutex_;
+  std::mutex models_mutex_, render_mutex_;
   std::map<std::string, Model> models_;
 };
 

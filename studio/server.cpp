@@ -117,10 +117,7 @@ struct Studio::Impl {
 
   json labels(const std::string& model_name, std::string query) {
     for (auto& c : query) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool known = false;
-    for (const auto& m : find_models()) known = known || m.name == model_name;
-    if (!known) throw studio::NotFound("no model named " + model_name);
-    const auto model = Model::load(resolve_model(model_name));
+    const Model& model = gallery.model(model_name);  // loaded once, not per keystroke
     json out = json::array();
     const auto& names = model.labels();
     for (size_t i = 0; i < names.size() && out.size() < 50; ++i) {

@@ -16,13 +16,6 @@ namespace {
 // EPIPE instead of killing the test binary.
 const bool kPipeIgnored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
 
-std::string slurp_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 Background::Background(const std::string& command_line) {
@@ -63,8 +56,8 @@ std::string Background::wait_for_line(const std::string& text, double seconds) c
   return "";
 }
 
-std::string Background::output() const { return slurp_file(io_ / "out"); }
-std::string Background::errors() const { return slurp_file(io_ / "err"); }
+std::string Background::output() const { return slurp(io_ / "out"); }
+std::string Background::errors() const { return slurp(io_ / "err"); }
 
 RunningStudio::RunningStudio(const fs::path& dir, const std::string& extra)
     : process_("'" + avdream_binary().string() + "' studio --port 0 --dir '" + dir.string() + "' " + extra) {

@@ -32,14 +32,12 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-namespace {
 std::string slurp(const fs::path& p) {
   std::ifstream in(p);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
-}  // namespace
 
 RunResult run_command(const std::string& command_line) {
   TempDir io;

@@ -16,6 +16,8 @@ namespace fs = std::filesystem;
 fs::path shared_dir();
 inline fs::path sample_image(const std::string& name) { return shared_dir() / "samples" / "images" / name; }
 fs::path avdream_binary();
+// The build folder (where the binary is): the frei0r plugin, the test hosts, CPack's config.
+inline fs::path build_dir() { return avdream_binary().parent_path(); }
 fs::path source_dir();
 
 // A fresh folder removed at the end of the test.
@@ -45,6 +47,9 @@ const Model& default_model();
 
 // Entries in a folder (outputs and any temporary file left behind).
 int files_in(const fs::path& dir);
+
+// A whole file as text ("" when it cannot be read).
+std::string slurp(const fs::path& path);
 
 // Number of lines in a text (a trailing newline does not start a new one).
 int line_count(const std::string& text);

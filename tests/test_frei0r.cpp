@@ -11,7 +11,6 @@
 namespace avdream::test {
 namespace {
 
-fs::path build_dir() { return avdream_binary().parent_path(); }
 fs::path plugin_dir() { return build_dir() / "frei0r-1"; }
 
 std::vector<cv::Mat> decode(const std::string& path) {
@@ -56,6 +55,19 @@ std::string rgb_clip(const TempDir& dir, double seconds = 2.0) {
   return path;
 }
 
+// A host's render of `clip` against the CLI's (`cli`): frame for frame as many, changed (the
+// dream moved the source by more than 4 levels) and apart from the CLI's by at most `share` of that.
+void expect_like_the_cli(const std::string& host, const std::string& clip, const std::string& cli,
+                         const std::string& rendered, double share) {
+  const auto source = decode(clip), by_cli = decode(cli), by_host = decode(rendered);
+  ASSERT_EQ(by_host.size(), source.size());
+  ASSERT_EQ(by_host[0].size(), source[0].size());
+  const double dreamed = clip_distance(source, by_cli), apart = clip_distance(by_host, by_cli);
+  std::cout << host << ": source to CLI " << dreamed << ", " << host << " to CLI " << apart << " (8-bit levels)\n";
+  EXPECT_GT(dreamed, 4.0);            // the frames changed
+  EXPECT_LT(apart, share * dreamed);  // the way the CLI changes them
+}
+
 int count_of(const std::string& text, const std::string& what) {
   int n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -71,12 +83,7 @@ TEST(Frei0r, FfmpegDreamsAClipAsTheCliDoesWithAFilter) {
   r = ffmpeg_frei0r(clip, "default|0.5|5", plugin);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_of(r.err, "avdream (frei0r)"), 0) << r.err;
-  const auto source = decode(clip), by_cli = decode(cli), by_plugin = decode(plugin);
-  ASSERT_EQ(by_plugin.size(), source.size());
-  const double dreamed = clip_distance(source, by_cli), apart = clip_distance(by_plugin, by_cli);
-  std::cout << "filter: source to CLI " << dreamed << ", plugin to CLI " << apart << " (8-bit levels)\n";
-  EXPECT_GT(dreamed, 4.0);           // the frames changed
-  EXPECT_LT(apart, 0.15 * dreamed);  // the way the CLI changes them
+  expect_like_the_cli("ffmpeg with a filter", clip, cli, plugin, 0.15);
 }
 
 TEST(Frei0r, FfmpegDreamsAClipAsTheCliDoesWithTheOptimizer) {
@@ -89,12 +96,7 @@ TEST(Frei0r, FfmpegDreamsAClipAsTheCliDoesWithTheOptimizer) {
   // filter, strength, seed, layers, model, steps, octaves, size
   r = ffmpeg_frei0r(clip, "|0.5|3|||4|2|160", plugin);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto source = decode(clip), by_cli = decode(cli), by_plugin = decode(plugin);
-  ASSERT_EQ(by_plugin.size(), source.size());
-  const double dreamed = clip_distance(source, by_cli), apart = clip_distance(by_plugin, by_cli);
-  std::cout << "optimizer: source to CLI " << dreamed << ", plugin to CLI " << apart << " (8-bit levels)\n";
-  EXPECT_GT(dreamed, 4.0);
-  EXPECT_LT(apart, 0.2 * dreamed);
+  expect_like_the_cli("ffmpeg with the optimizer", clip, cli, plugin, 0.2);
 }
 
 TEST(Frei0r, MeltRendersAClipThroughThePlugin) {
@@ -107,12 +109,7 @@ TEST(Frei0r, MeltRendersAClipThroughThePlugin) {
                   "' -filter frei0r.avdream filter=default seed=5 -consumer 'avformat:" + melted +
                   "' vcodec=libx264 crf=0 an=1 real_time=0");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto source = decode(clip), by_cli = decode(cli), by_melt = decode(melted);
-  ASSERT_EQ(by_melt.size(), source.size());
-  ASSERT_EQ(by_melt[0].size(), source[0].size());
-  const double dreamed = clip_distance(source, by_cli), apart = clip_distance(by_melt, by_cli);
-  std::cout << "melt: source to CLI " << dreamed << ", melt to CLI " << apart << " (8-bit levels)\n";
-  EXPECT_LT(apart, 0.15 * dreamed);
+  expect_like_the_cli("melt", clip, cli, melted, 0.15);
 }
 
 TEST(Frei0r, GStreamerDreamsRawFramesAsTheCliDoes) {
@@ -130,12 +127,7 @@ TEST(Frei0r, GStreamerDreamsRawFramesAsTheCliDoes) {
   const auto encoded = (dir / "gst.mp4").string();
   ASSERT_EQ(run_command("ffmpeg -v error -f rawvideo -pix_fmt rgba -s 192x144 -r 15 -i '" + out +
                         "' -c:v libx264 -crf 0 -pix_fmt yuv420p '" + encoded + "'").exit_code, 0);
-  const auto by_gst = decode(encoded);
-  const auto source = decode(clip), by_cli = decode(cli);
-  ASSERT_EQ(by_gst.size(), source.size());
-  const double dreamed = clip_distance(source, by_cli), apart = clip_distance(by_gst, by_cli);
-  std::cout << "gstreamer: source to CLI " << dreamed << ", GStreamer to CLI " << apart << " (8-bit levels)\n";
-  EXPECT_LT(apart, 0.15 * dreamed);
+  expect_like_the_cli("GStreamer", clip, cli, encoded, 0.15);
 }
 
 TEST(Frei0r, BadSettingsPassFramesThroughAndSayWhyOnce) {

@@ -124,7 +124,7 @@ class Browser {
   std::string session_;
 };
 
-fs::path screenshots() { return avdream_binary().parent_path() / "tests" / "studio-screenshots"; }
+fs::path screenshots() { return build_dir() / "tests" / "studio-screenshots"; }
 
 // Downloads the page's #download link through the studio (the browser's own downloads are
 // not reachable headless) and returns its bytes.

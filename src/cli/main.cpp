@@ -35,12 +35,14 @@ bool is_picture(const std::string& path) {
 
 int list_models() {
   const auto files = find_models();
-  if (files.empty()) {
-    std::cout << "no models found; searched: " << join_names(model_search_path()) << "\n";
-    return 1;
-  }
-  std::cout << std::left << std::setw(28) << "name" << std::setw(8) << "kind" << std::setw(9) << "classes"
-            << std::setw(8) << "layers" << "default layers / path\n";
+  std::cout << std::left;
+  // No models is an error (nothing can dream), but the filters found are still worth listing.
+  if (files.empty())
+    std::cerr << "avdream: no models found (run scripts/get-models.sh or set AVDREAM_MODEL_PATH); searched: "
+              << join_names(model_search_path()) << "\n";
+  else
+    std::cout << std::setw(28) << "name" << std::setw(8) << "kind" << std::setw(9) << "classes"
+              << std::setw(8) << "layers" << "default layers / path\n";
   for (const auto& f : files) {
     try {
       const auto m = Model::load(f.path);
@@ -53,7 +55,8 @@ int list_models() {
     }
   }
   const auto filters = find_filters();
-  if (filters.empty()) return 0;
+  const int status = files.empty() ? 1 : 0;
+  if (filters.empty()) return status;
   std::cout << "\n" << std::setw(28) << "dream filter" << std::setw(8) << "size" << "trained for / path\n";
   for (const auto& f : filters) {
     try {
@@ -64,7 +67,7 @@ int list_models() {
       std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
     }
   }
-  return 0;
+  return status;
 }
 
 int list_layers(const Options& o) {
