@@ -1,5 +1,6 @@
 #include <avdream/audio.hpp>
 #include <avdream/audio_io.hpp>
+#include <avdream/audio_style.hpp>
 #include <avdream/dream.hpp>
 #include <avdream/error.hpp>
 
@@ -143,7 +144,7 @@ torch::Tensor ascend(const Model& model, const Objective& objective, const LogMe
 
 AudioDreamResult dream_audio(const Model& model, const Objective& objective,
                              const std::vector<std::vector<float>>& channels, int sample_rate,
-                             const AudioDreamParams& params) {
+                             const AudioDreamParams& params, const AudioStyle* style) {
   if (channels.empty() || channels[0].empty()) throw Error("no sound to dream");
   check_audio_params(params);
   // Everything happens at the model's own rate; only the change goes back to the file's rate.
@@ -164,7 +165,15 @@ AudioDreamResult dream_audio(const Model& model, const Objective& objective,
   const auto device = model.device();
   const auto original = torch::log(mid.abs().clamp_min(kFloor)).to(device);
   AudioDreamResult result;
-  const auto x = ascend(model, objective, fe, original, params, result);
+  torch::Tensor x;
+  if (style) {
+    x = style->transfer(original, &result.style_before, &result.style_after);
+    torch::NoGradGuard no_grad;
+    result.logmel_before = log_mel(fe, original).cpu();
+    result.logmel_after = log_mel(fe, x).cpu();
+  } else {
+    x = ascend(model, objective, fe, original, params, result);
+  }
   torch::NoGradGuard no_grad;
 
   // Each channel: Griffin-Lim from its own phase toward its magnitudes times the gain; the
@@ -197,13 +206,14 @@ struct SoundBlockDreamer::State {
   // What the report keeps of the whole sound, in flat memory.
   detail::ClipScorer scores_before, scores_after;
   detail::LogMelSummary before, after;
-  double score_before = 0, score_after = 0, convergence = 0;
+  double score_before = 0, score_after = 0, convergence = 0, style_before = 0, style_after = 0;
   int64_t frames = 0;
 };
 
 SoundBlockDreamer::SoundBlockDreamer(const Model& model, const Objective& objective, int sample_rate, int channels,
-                                     const AudioDreamParams& params)
-    : model_(model), objective_(objective), sample_rate_(sample_rate), channels_(channels), params_(params) {
+                                     const AudioDreamParams& params, std::shared_ptr<const AudioStyle> style)
+    : model_(model), objective_(objective), sample_rate_(sample_rate), channels_(channels), params_(params),
+      style_(std::move(style)) {
   check_audio_params(params);
   if (sample_rate <= 0 || channels <= 0) throw Error("sound without a rate or channels");
   block_ = std::llround(params.block_seconds * sample_rate);
@@ -234,7 +244,7 @@ void SoundBlockDreamer::dream_block(bool last, const Emit& emit) {
   const int64_t length = std::min<int64_t>(s.pending[0].size(), block_ + overlap_);
   std::vector<std::vector<float>> piece(channels_);
   for (int c = 0; c < channels_; ++c) piece[c].assign(s.pending[c].begin(), s.pending[c].begin() + length);
-  auto r = dream_audio(model_, objective_, piece, sample_rate_, params_);
+  auto r = dream_audio(model_, objective_, piece, sample_rate_, params_, style_.get());
 
   // Crossfade the head with the previous block's tail. Linear: both blocks' Griffin-Lim
   // started from the same original phase, so the two versions are strongly correlated.
@@ -264,6 +274,8 @@ void SoundBlockDreamer::dream_block(bool last, const Emit& emit) {
   s.score_before += r.score_before * out_frames;
   s.score_after += r.score_after * out_frames;
   s.convergence += r.convergence_db * out_frames;
+  s.style_before += r.style_before * out_frames;
+  s.style_after += r.style_after * out_frames;
   s.frames += out_frames;
   emit(std::move(out));
 }
@@ -281,13 +293,15 @@ SoundStreamReport SoundBlockDreamer::report() {
   report.score_before = s.score_before / s.frames;
   report.score_after = s.score_after / s.frames;
   report.convergence_db = s.convergence / s.frames;
+  report.style_before = s.style_before / s.frames;
+  report.style_after = s.style_after / s.frames;
   return report;
 }
 
 SoundStreamReport dream_sound_stream(const Model& model, const Objective& objective, int sample_rate, int channels,
                                      const AudioDreamParams& params, const SoundSource& source, const SoundSink& sink,
-                                     const SoundProgressFn& progress) {
-  SoundBlockDreamer dreamer(model, objective, sample_rate, channels, params);
+                                     const SoundProgressFn& progress, std::shared_ptr<const AudioStyle> style) {
+  SoundBlockDreamer dreamer(model, objective, sample_rate, channels, params, std::move(style));
   int64_t done = 0;
   const auto pass_on = [&](std::vector<float> out) {
     const auto frames = static_cast<int64_t>(out.size()) / channels;

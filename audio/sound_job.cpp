@@ -51,12 +51,27 @@ Model prepare_sound_job(const SoundJob& job, const std::string& output) {
   auto model = load_model(job.model, ModelKind::LogMel, "sound", job.device);
   sound_objective(model, job.targets);  // checks layer and class names
   for (const auto& label : job.watch) find_label(model.labels(), label);
+  if (job.style.enabled()) {
+    std::error_code ec;
+    if (std::filesystem::exists(output, ec) && std::filesystem::equivalent(output, job.style.sound, ec))
+      throw UsageError("the output would overwrite the style sound '" + job.style.sound + "'");
+    try {
+      AudioStyle::from_file(model, job.style, job.params.seed);  // a style that cannot serve stops here
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw UsageError(std::string("--audio-style: ") + e.what());
+    }
+  }
   return model;
 }
 
 SoundReport dream_sound_file(const std::string& input, const std::string& output, const SoundJob& job,
-                             const Model& model, const SoundProgressFn& progress) {
+                             const Model& model, const SoundProgressFn& progress,
+                             std::shared_ptr<const AudioStyle> style) {
   const auto start = std::chrono::steady_clock::now();
+  if (!style && job.style.enabled())
+    style = std::make_shared<const AudioStyle>(AudioStyle::from_file(model, job.style, job.params.seed));
   AudioReader reader(input, job.start, job.duration);
   const auto& info = reader.info();
   const auto objective = sound_objective(model, job.targets);
@@ -70,7 +85,7 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   const auto stream = dream_sound_stream(
       model, objective, info.sample_rate, info.channels, job.params,
       [&](int64_t n) { return first.empty() ? reader.read(n) : std::exchange(first, {}); },
-      [&](const float* p, int64_t n) { writer.write(p, n); }, progress);
+      [&](const float* p, int64_t n) { writer.write(p, n); }, progress, style);
 
   SoundReport report;
   report.sample_rate = info.sample_rate;
@@ -79,6 +94,9 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   report.score_before = stream.score_before;
   report.score_after = stream.score_after;
   report.convergence_db = stream.convergence_db;
+  report.styled = style != nullptr;
+  report.style_before = stream.style_before;
+  report.style_after = stream.style_after;
   report.limited_samples = writer.limited_samples();
   report.warnings = reader.warnings();
 
@@ -105,6 +123,9 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
     const auto name = std::filesystem::path(input).filename().string();
     std::string what;
     for (const auto& w : report.watched) what += "   " + w.label + " " + score_text(w.before) + " -> " + score_text(w.after);
+    if (style)
+      what += "   style distance " + score_text(report.style_before) + " -> " + score_text(report.style_after) + " (" +
+              std::filesystem::path(job.style.sound).filename().string() + ")";
     picture_temp = save_image_partial(
         render_spectrograms({{stream.logmel_before, "before: " + name + "   (heard as " + report.top_before + " " +
                                                         score_text(before.max().item<double>()) + ")"},
@@ -124,6 +145,10 @@ std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>&
   if (workers <= 0) workers = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
   workers = static_cast<int>(std::min<std::size_t>(workers, tasks.size()));
   std::vector<SoundFileResult> results(tasks.size());
+  // The style is read once for all the files.
+  std::shared_ptr<const AudioStyle> style;
+  if (job.style.enabled() && !tasks.empty())
+    style = std::make_shared<const AudioStyle>(AudioStyle::from_file(model, job.style, job.params.seed));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> cancelled{false};
   std::mutex progress_mutex;
@@ -148,7 +173,7 @@ std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>&
           const std::lock_guard<std::mutex> lock(progress_mutex);
           if (!progress(i, done)) cancelled = true;
           return !cancelled.load();
-        });
+        }, style);
       } catch (const Cancelled&) {
         cancelled = true;
       } catch (const std::exception& e) {

@@ -27,6 +27,8 @@
 
 namespace avdream {
 
+class AudioStyle;  // audio_style.hpp
+
 struct AudioDreamParams {
   // 8 steps of 0.125 travel as far as 10 of 0.1 in 4/5 of the network time, and the dream stays
   // clear (bench/audio_bench, median target clip score after/before: dogs to bird song 1894,
@@ -80,12 +82,16 @@ struct AudioDreamResult {
   // Griffin-Lim's spectral convergence (dB) on the first channel, at its first and last
   // iteration: how close the sound came to the dreamed magnitudes.
   double convergence_start_db = 0, convergence_db = 0;
+  // With a style: its Gram distance before and after (audio_style.hpp).
+  double style_before = 0, style_after = 0;
 };
 
-// Dreams `channels` (each the same length) sampled at `sample_rate`, in one piece.
+// Dreams `channels` (each the same length) sampled at `sample_rate`, in one piece. With a
+// `style`, the spectrogram is moved toward the style instead of up the objective (the rest,
+// phase recovery and all, is the same).
 AudioDreamResult dream_audio(const Model& model, const Objective& objective,
                              const std::vector<std::vector<float>>& channels, int sample_rate,
-                             const AudioDreamParams& params);
+                             const AudioDreamParams& params, const AudioStyle* style = nullptr);
 
 // --- Streaming: any length in flat memory ------------------------------------------------
 // Where sound comes from and goes to: interleaved float frames. A source returns up to `frames`
@@ -105,6 +111,7 @@ struct SoundStreamReport {
   torch::Tensor scores_before, scores_after;  // the model's clip scores of the whole sound, [classes]
   double score_before = 0, score_after = 0;  // the objective, averaged over blocks by length
   double convergence_db = 0;                 // Griffin-Lim's, averaged over blocks by length
+  double style_before = 0, style_after = 0;  // with a style: its distance, averaged over blocks by length
 };
 
 // The streaming sound dream as a Stage (pipeline.hpp): interleaved float frames come in pieces
@@ -113,8 +120,9 @@ struct SoundStreamReport {
 // flat: it holds one block and the report's summaries.
 class SoundBlockDreamer : public Stage<std::vector<float>, std::vector<float>> {
  public:
+  // With a `style`, the sound is styled instead of dreamed (the objective is not used).
   SoundBlockDreamer(const Model& model, const Objective& objective, int sample_rate, int channels,
-                    const AudioDreamParams& params);
+                    const AudioDreamParams& params, std::shared_ptr<const AudioStyle> style = {});
   ~SoundBlockDreamer() override;
   void process(std::vector<float> interleaved, const Emit& emit) override;
   void flush(const Emit& emit) override;  // the end of the sound: dreams what is left
@@ -129,6 +137,7 @@ class SoundBlockDreamer : public Stage<std::vector<float>, std::vector<float>> {
   Objective objective_;
   int sample_rate_, channels_;
   AudioDreamParams params_;
+  std::shared_ptr<const AudioStyle> style_;
   int64_t block_, overlap_;
   std::unique_ptr<State> state_;
 };
@@ -137,6 +146,7 @@ class SoundBlockDreamer : public Stage<std::vector<float>, std::vector<float>> {
 // params.overlap_seconds), into `sink`: as many frames out as came in.
 SoundStreamReport dream_sound_stream(const Model& model, const Objective& objective, int sample_rate, int channels,
                                      const AudioDreamParams& params, const SoundSource& source, const SoundSink& sink,
-                                     const SoundProgressFn& progress = {});
+                                     const SoundProgressFn& progress = {},
+                                     std::shared_ptr<const AudioStyle> style = {});
 
 }  // namespace avdream

@@ -224,6 +224,17 @@ void add_sound_options(CLI::App& app, Options& o) {
       ->capture_default_str()->group(audio_group);
   app.add_option("--gl-iters", a.params.gl_iterations, "Griffin-Lim iterations (phase recovery)")
       ->capture_default_str()->group(audio_group);
+  app.add_option("--audio-style", a.style.sound,
+                 "A sound whose texture and timbre the sound takes on (it keeps its own timing and pitch), "
+                 "instead of the sound dream; in videos, the soundtrack's")->group(audio_group);
+  app.add_option("--audio-style-weight", a.style.weight, "How far toward the style sound (against keeping its own)")
+      ->capture_default_str()->group(audio_group);
+  app.add_option("--audio-style-net", o.audio_style_net,
+                 "random (one random convolution over the spectrogram: texture and timbre) or model (the "
+                 "sound model's layers)")
+      ->capture_default_str()->check(CLI::IsMember({"random", "model"}))->group(audio_group);
+  app.add_option("--audio-style-steps", a.style.steps, "Optimizer steps of the style transfer, per 10 s block")
+      ->capture_default_str()->group(audio_group);
   app.add_flag("--no-spectrogram", [&o](int64_t) { o.spectrograms = false; },
                "--spectro: no before/after picture")->group(audio_group);
   app.add_option("--theme", o.theme,
@@ -322,7 +333,8 @@ SoundJob Options::sound_job() const {
   job.start = video.start;
   job.duration = video.duration;
   job.device = parse_device(device);
-  if (job.targets.classes.empty()) job.targets.classes = theme_named(theme).sound_classes;
+  job.style.net = parse_audio_style_net(audio_style_net);
+  if (job.targets.classes.empty() && !job.style.enabled()) job.targets.classes = theme_named(theme).sound_classes;
   return job;
 }
 
@@ -340,6 +352,10 @@ std::optional<int> settle(const CLI::App& app, Options& o) {
   if (const auto* empty = given_empty(app))
     return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
   if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
+  if (o.sound.style.enabled())
+    for (const char* dream_flag : {"--audio-layers", "--audio-class"})
+      if (app.get_option(dream_flag)->count())
+        return usage(std::string("--audio-style styles the sound instead of dreaming it: ") + dream_flag + " does not apply");
   // The library reads a negative duration as "to the end"; on the command line it is a mistake.
   if (app.get_option("--start")->count() && !(std::isfinite(v.start) && v.start >= 0)) return usage("--start must be 0 or more seconds");
   if (app.get_option("--duration")->count() && !(std::isfinite(v.duration) && v.duration > 0))

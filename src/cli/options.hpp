@@ -69,6 +69,7 @@ struct Options {
   std::string audio;            // keep, none or dream; empty: dream when an audio model is found
   SoundJob sound;               // the audio dream (--spectro, and videos with --audio dream)
   double audio_strength = 1.0;
+  std::string audio_style_net = "random";  // --audio-style-net
   bool spectrograms = true;     // --spectro: write the before/after picture beside each output
   std::string theme;            // dog or bird: image and sound targets together
   FarmCommand farm;

@@ -45,6 +45,8 @@ std::string flag_for(const std::string& parameter) {
       {"FarmSettings::warmup", "--warmup"},
       {"FarmSettings::cpus_per_task", "--cpus-per-task"},
       {"AudioDreamParams::iterations", "--audio-iterations"},
+      {"AudioStyleSettings::weight", "--audio-style-weight"},
+      {"AudioStyleSettings::steps", "--audio-style-steps"},
       {"AudioDreamParams::step", "the sound dream's step (--audio-strength times its default)"},
       {"AudioDreamParams::gl_iterations", "--gl-iters"},
       {"device", "--device"},

@@ -116,7 +116,7 @@ std::string shorten(const std::string& s, std::size_t n) { return s.size() <= n 
 
 void print_table(const std::vector<Result>& results) {
   std::printf("%-36s %6s %2s %6s  %-42s %-30s %6s %6s\n", "file", "Hz", "ch", "sec", "heard as (before -> after)",
-              "target score", "GL dB", "x real");
+              "target score / style", "GL dB", "x real");
   for (const auto& r : results) {
     auto file = fs::path(r.item.input).filename().string();
     if (r.item.renamed) file += " -> " + fs::path(r.item.output).filename().string();
@@ -130,6 +130,7 @@ void print_table(const std::vector<Result>& results) {
     std::string target;
     for (const auto& w : s.watched)
       target += (target.empty() ? "" : ", ") + shorten(w.label, 12) + " " + fixed(w.before, 2) + "->" + fixed(w.after, 2);
+    if (s.styled) target = "style dist " + fixed(s.style_before, 3) + "->" + fixed(s.style_after, 3);
     std::printf("%-36s %6d %2d %6.2f  %-42s %-30s %6.1f %6.1f\n", name.c_str(), s.sample_rate, s.channels,
                 s.audio_seconds, heard.c_str(), target.empty() ? "-" : target.c_str(), s.convergence_db,
                 s.audio_seconds / std::max(s.seconds, 1e-9));
