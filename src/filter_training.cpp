@@ -31,15 +31,8 @@ constexpr int kWatchEvery = 4;  // steps between looks at the objective's gain w
 constexpr int kMaxRoll = 16;    // the model sees the filtered crops rolled by up to this...
 constexpr double kMinScale = 0.7, kMaxScale = 1.2;  // ...and scaled by this much
 
-bool picture_extension(const std::string& path) {
-  static const std::set<std::string> kinds = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
-  return kinds.count(lower_extension(path)) > 0;
-}
-
-bool video_extension(const std::string& path) {
-  static const std::set<std::string> kinds = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v", ".mpg", ".ts", ".ogv"};
-  return kinds.count(lower_extension(path)) > 0;
-}
+bool picture_extension(const std::string& path) { return media_kind_from_name(path) == MediaKind::Picture; }
+bool video_extension(const std::string& path) { return media_kind_from_name(path) == MediaKind::Video; }
 
 // A picture at the working size (its longest side), and never smaller than a crop and its shift.
 torch::Tensor at_working_size(const torch::Tensor& rgb, int working_size, int crop) {

@@ -8,6 +8,7 @@
 #define AVDREAM_HAVE_JSON 1
 #endif
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,6 +32,15 @@ std::string short_repo(std::string repo) {
 std::string summarize_provenance(const std::string& json_text) {
   const auto card = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (!card.is_object()) return "";
+  // avdream retrain: {"retrained": {from, data, categories, held_out_accuracy, ...}}
+  if (card.contains("retrained") && card["retrained"].is_object()) {
+    const auto& r = card["retrained"];
+    std::string line = "retrained from " + text(r, "from") + " on " + text(r, "data");
+    if (r.contains("categories") && r["categories"].is_array()) line += " (" + std::to_string(r["categories"].size()) + " categories)";
+    if (r.contains("held_out_accuracy") && r["held_out_accuracy"].is_number())
+      line += ", held-out accuracy " + std::to_string(int(std::lround(100 * r["held_out_accuracy"].get<double>()))) + "%";
+    return line;
+  }
   // convert_tflite.py: {"model": {repo, commit, path}, "license"}; shared cards: {"source": {repo, commit, file, license}}
   const auto& src = card.contains("model") && card["model"].is_object()    ? card["model"]
                     : card.contains("source") && card["source"].is_object() ? card["source"]

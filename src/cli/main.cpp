@@ -155,6 +155,7 @@ int run(const Options& o) {
     case Command::Spectro: return dream_sounds(o);
     case Command::Farm: return farm_command(o);
     case Command::TrainFilter: return train_filter_command(o);
+    case Command::Retrain: return retrain_command(o);
     case Command::Studio: return studio_command(o);
     case Command::Dream: return is_picture(o.input()) ? dream_picture(o) : dream_clip(o);
   }

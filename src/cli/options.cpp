@@ -104,6 +104,20 @@ void add_commands(CLI::App& app, Options& o) {
   train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between shifted crops (steadiness)")
       ->capture_default_str();
   train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
+  auto& rt = o.retrain;
+  auto* retrain = app.add_subcommand("retrain", "avdream retrain --images DIR | --sounds DIR -o NAME.pt: a model that "
+                                                "knows your categories (DIR holds one folder per category)");
+  auto* images = retrain->add_option("--images", rt.images, "Folder of picture categories (pictures and clips)");
+  auto* sounds = retrain->add_option("--sounds", rt.sounds, "Folder of sound categories (sound files)");
+  images->excludes(sounds);
+  retrain->add_option("--unfreeze", rt.settings.unfreeze, "Also train the model's top N layers (0: the classifier alone)")
+      ->capture_default_str();
+  retrain->add_option("--epochs", rt.settings.max_epochs, "At most this many passes over the data (stops earlier "
+                                                          "when the held-out loss stops improving)")
+      ->capture_default_str();
+  retrain->add_option("--learning-rate", rt.settings.learning_rate, "Adam's learning rate")->capture_default_str();
+  retrain->add_option("--frames-per-video", rt.settings.frames_per_video, "Frames sampled from each clip")
+      ->capture_default_str();
   auto& st = o.studio;
   auto* studio = app.add_subcommand("studio", "avdream studio [--port 8080]: a local web page for dreaming pictures, "
                                               "clips and sounds (open the address it prints)");
@@ -373,6 +387,12 @@ std::optional<int> settle(const CLI::App& app, Options& o) {
   if (*app.get_subcommand("train-filter")) {
     o.command = Command::TrainFilter;
     if (o.output.empty()) return usage("train-filter needs -o NAME.filter.pt");
+    return std::nullopt;
+  }
+  if (*app.get_subcommand("retrain")) {
+    o.command = Command::Retrain;
+    if (o.retrain.images.empty() && o.retrain.sounds.empty()) return usage("retrain needs --images DIR or --sounds DIR");
+    if (o.output.empty()) return usage("retrain needs -o NAME.pt");
     return std::nullopt;
   }
   if (*app.get_subcommand("studio")) {

@@ -4,6 +4,7 @@
 #include <avdream/still.hpp>
 #include <avdream/farm.hpp>
 #include <avdream/filter_training.hpp>
+#include <avdream/retrain.hpp>
 #include <avdream/studio.hpp>
 #include <avdream/video_job.hpp>
 
@@ -13,7 +14,7 @@
 
 namespace avdream::cli {
 
-enum class Command { Dream, Spectro, ListModels, ListLayers, Farm, TrainFilter, Studio };
+enum class Command { Dream, Spectro, ListModels, ListLayers, Farm, TrainFilter, Retrain, Studio };
 
 // `avdream farm plan|chunk|assemble|status|submit ...`
 struct FarmCommand {
@@ -55,6 +56,12 @@ struct TrainFilterCommand {
   std::string checkpoint;           // default: OUTPUT.checkpoint
 };
 
+// `avdream retrain --images DIR | --sounds DIR -o NAME.pt`
+struct RetrainCommand {
+  std::string images, sounds;  // the folder of category folders (one of the two)
+  RetrainSettings settings;
+};
+
 struct Options {
   Command command = Command::Dream;
   std::vector<std::string> inputs;  // one for pictures and videos; files and folders for --spectro
@@ -74,6 +81,7 @@ struct Options {
   std::string theme;            // dog or bird: image and sound targets together
   FarmCommand farm;
   TrainFilterCommand train;
+  RetrainCommand retrain;
   StudioSettings studio;  // `avdream studio`
   std::string filter;           // --filter: a dream filter in place of the optimizer
   std::string device = "cpu";
@@ -103,6 +111,8 @@ std::string usage_message(const UsageError& error);
 
 // avdream train-filter ...: trains a dream filter for the dream settings given.
 int train_filter_command(const Options& options);
+// avdream retrain ...: a model retrained on the user's categories; prints the held-out table.
+int retrain_command(const Options& options);
 int studio_command(const Options& options);
 
 // avdream farm ...: the render farm's steps.

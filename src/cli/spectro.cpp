@@ -20,13 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // What a folder is searched for (its top level only).
-bool is_sound_file(const fs::path& p) {
-  const auto ext = lower_extension(p.string());
-  for (const char* e : {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aiff", ".aif", ".au", ".caf",
-                        ".w64", ".wma", ".mka"})
-    if (ext == e) return true;
-  return false;
-}
+bool is_sound_file(const fs::path& p) { return media_kind_from_name(p.string()) == MediaKind::Sound; }
 
 struct Item {
   std::string input, output, picture;
