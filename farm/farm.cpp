@@ -137,6 +137,7 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
   probe_video_output(output, reader, m.job.encode, m.job.audio);  // what assemble will write
   if (m.job.audio == AudioMode::Dream) {
     m.job.sound.model = absolute(resolve_model(job.sound.model));
+    if (m.job.sound.style.enabled()) m.job.sound.style.sound = absolute(m.job.sound.style.sound);
     prepare_sound_job(m.job.sound, "soundtrack.wav");
   }
 

@@ -27,13 +27,17 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(EncodeSettings, codec, crf, pres
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FarmSettings, chunks, warmup, hand_over, avdream, partition,
                                                 cpus_per_task, time_limit)
 
+NLOHMANN_JSON_SERIALIZE_ENUM(AudioStyleNet, {{AudioStyleNet::Random, "random"}, {AudioStyleNet::Model, "model"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AudioStyleSettings, sound, weight, net, steps, learning_rate)
+
 void to_json(json& j, const SoundJob& s) {
-  j = {{"model", s.model}, {"targets", s.targets}, {"params", s.params}};
+  j = {{"model", s.model}, {"targets", s.targets}, {"params", s.params}, {"style", s.style}};
 }
 void from_json(const json& j, SoundJob& s) {
   s.model = j.value("model", s.model);
   if (j.contains("targets")) j.at("targets").get_to(s.targets);
   if (j.contains("params")) j.at("params").get_to(s.params);
+  if (j.contains("style")) j.at("style").get_to(s.style);
 }
 
 namespace {

@@ -108,6 +108,24 @@ TEST(Farm, ThePlanKeepsEverySettingAndSplitsTheFramesEvenly) {
   EXPECT_NE(bytes_of((dir / "job" / "assemble.sbatch").string()).find("farm assemble"), std::string::npos);
 }
 
+TEST(Farm, ThePlanKeepsTheSoundtracksStyle) {
+  test::TempDir dir;
+  const auto in = panning_clip(dir);
+  fs::copy_file(test::shared_dir() / "samples/audio/bird/sounds_canary_03.flac", dir / "birds.flac");
+  VideoJob job = quick_job();
+  job.audio = AudioMode::Dream;
+  job.sound.style.sound = (dir / "birds.flac").lexically_relative(fs::current_path()).string();
+  job.sound.style.net = AudioStyleNet::Model;
+  job.sound.style.weight = 3;
+  job.sound.style.steps = 7;
+  plan_farm(in, (dir / "out.mp4").string(), job, settings(2, 0), (dir / "job").string());
+  const auto style = read_manifest((dir / "job").string()).job.sound.style;
+  EXPECT_EQ(style.sound, (dir / "birds.flac").string()) << "made absolute for the nodes";
+  EXPECT_EQ(style.net, AudioStyleNet::Model);
+  EXPECT_DOUBLE_EQ(style.weight, 3);
+  EXPECT_EQ(style.steps, 7);
+}
+
 TEST(Farm, ImpossiblePlansAreRefusedBeforeAnyWork) {
   test::TempDir dir;
   const auto in = panning_clip(dir, "pan.mp4", false);
