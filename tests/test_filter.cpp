@@ -3,6 +3,8 @@
 #include <avdream/avdream.hpp>
 #include <avdream/dream_filter.hpp>
 #include <avdream/filter_training.hpp>
+#include <avdream/style.hpp>
+#include <avdream/tensor_image.hpp>
 
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
@@ -218,4 +220,29 @@ TEST(Filter, FiltersAreFoundByNameOnTheSearchPathAndInItsFiltersFolders) {
   // The shipped default filter is found without any path set up.
   EXPECT_EQ(DreamFilter::load(resolve_filter("default")).working_size(), 480);
   EXPECT_NE(DreamFilter::load(resolve_filter("default")).trained_for().find(kDefaultImageModel), std::string::npos);
+}
+
+// The shipped painting-style filter moves a photo it never saw toward the painting's texture
+// (Gram matrices at the style layers), and keeps the photo's shapes.
+TEST(Filter, TheShippedStyleFilterMovesAPhotoTowardThePainting) {
+  const auto filter = DreamFilter::load(resolve_filter("scream"));
+  EXPECT_NE(filter.trained_for().find("scream.jpg"), std::string::npos) << filter.trained_for();
+  const auto& model = test::default_model();
+  const auto photo = resize(load_picture(test::sample_image("eagle.jpg").string()).rgb, 360, 480);
+  const auto painting = resize(load_picture(test::sample_image("scream.jpg").string()).rgb, 300, 240);
+  torch::NoGradGuard no_grad;
+  const auto styled = (photo + filter.detail(photo)).clamp(0, 1);
+  const auto layers = default_style_layers(model);
+  const auto distance = [&](const torch::Tensor& x) {
+    const auto a = model.forward(x.unsqueeze(0), layers), p = model.forward(painting.unsqueeze(0), layers);
+    double d = 0;
+    for (const auto& l : layers) {
+      const auto g = gram_matrix(p.at(l));
+      d += (gram_matrix(a.at(l)) - g).pow(2).sum().item<double>() / g.pow(2).sum().item<double>();
+    }
+    return d;
+  };
+  EXPECT_LT(distance(styled), 0.8 * distance(photo));
+  EXPECT_LT((styled - photo).abs().mean().item<double>(), 0.15) << "the eagle is still there";
+  EXPECT_GT((styled - photo).abs().mean().item<double>(), 0.02) << "and painted over";
 }
