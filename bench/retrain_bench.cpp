@@ -2,7 +2,7 @@
 // classifier only against the top layers unfrozen, over three splits; then each held-out
 // recording dreamed toward the other new category: the new class's score before and after, and
 // whether the original YAMNet still hears the source (its Dog or Bird score before and after).
-//   retrain_bench [--out DIR]
+//   retrain_bench [--out DIR] [--strength S]   (S multiplies the sound dream's step, as --audio-strength)
 #include <avdream/audio_io.hpp>
 #include <avdream/labels.hpp>
 #include <avdream/retrain.hpp>
@@ -11,6 +11,7 @@
 #include "bench_support.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 using namespace avdream;
@@ -28,8 +29,11 @@ torch::Tensor scores(const Model& model, const std::string& path) {
 
 int main(int argc, char** argv) {
   fs::path out = "retrain_bench_out";
-  for (int i = 1; i + 1 < argc; i += 2)
+  double strength = 1.0;
+  for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--strength")) strength = std::atof(argv[i + 1]);
+  }
   fs::remove_all(out);
   const auto labelled = out / "labelled";
   fs::create_directories(labelled);
@@ -74,7 +78,8 @@ int main(int argc, char** argv) {
   s0.labelled = labelled.string();
   s0.kind = ModelKind::LogMel;
   const auto held = retrain(s0, (out / "again.pt").string()).held_out;
-  std::printf("\n%-22s %-34s %-6s %16s %22s\n", "model", "held-out file -> toward", "", "new class score",
+  std::printf("\ndreams at %.2f times the sound dream's step\n", strength);
+  std::printf("%-22s %-34s %-6s %16s %22s\n", "model", "held-out file -> toward", "", "new class score",
               "YAMNet source class");
   for (const auto& [unfreeze, path] : kept) {
     const auto model = load_model(path, ModelKind::LogMel, "sound", torch::kCPU);
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
       SoundJob job;
       job.model = path;
       job.targets.classes = {toward};
+      job.params.step *= strength;
       job.picture = (out / (fs::path(file).stem().string() + "_u" + std::to_string(unfreeze) + ".png")).string();
       const auto dreamed = (out / (fs::path(file).stem().string() + "_u" + std::to_string(unfreeze) + ".wav")).string();
       dream_sound_file(file, dreamed, job, model);
