@@ -117,19 +117,6 @@ void AudioStyle::finish_style(double seconds) {
   gram_sums_.clear();
 }
 
-AudioStyle AudioStyle::from_samples(const Model& model, const AudioStyleSettings& settings, uint64_t seed,
-                                    const std::vector<float>& mono, int sample_rate) {
-  AudioStyle style(model, settings, seed);
-  const int rate = static_cast<int>(style.fe_.sample_rate);
-  double energy = 0;
-  for (float v : mono) energy += double(v) * v;
-  if (!mono.empty() && std::sqrt(energy / mono.size()) < kSilentRms)
-    throw UsageError("the style sound '" + settings.sound + "' is silent (below -80 dBFS)");
-  if (!mono.empty()) style.add_style_sound(resample(mono, sample_rate, rate));
-  style.finish_style(sample_rate > 0 ? double(mono.size()) / sample_rate : 0.0);
-  return style;
-}
-
 AudioStyle AudioStyle::from_file(const Model& model, const AudioStyleSettings& settings, uint64_t seed) {
   AudioStyle style(model, settings, seed);
   AudioReader reader(settings.sound);
@@ -140,13 +127,8 @@ AudioStyle AudioStyle::from_file(const Model& model, const AudioStyleSettings& s
   // In pieces: a long style sound never sits in memory whole (its Gram sums do, a few MB).
   for (auto block = reader.read(std::llround(kReadSeconds * in_rate)); !block.empty();
        block = reader.read(std::llround(kReadSeconds * in_rate))) {
-    std::vector<float> mono(block.size() / channels);
-    for (std::size_t i = 0; i < mono.size(); ++i) {
-      float sum = 0;
-      for (int c = 0; c < channels; ++c) sum += block[i * channels + c];
-      mono[i] = sum / channels;
-      energy += double(mono[i]) * mono[i];
-    }
+    const auto mono = mix_to_mono(block.data(), int64_t(block.size()) / channels, channels);
+    for (float v : mono) energy += double(v) * v;
     frames += int64_t(mono.size());
     if (mono.size() >= std::size_t(style.fe_.stft.win_length)) style.add_style_sound(resample(mono, in_rate, rate));
   }

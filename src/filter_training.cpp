@@ -44,18 +44,11 @@ torch::Tensor at_working_size(const torch::Tensor& rgb, int working_size, int cr
 }
 
 void add_video_frames(const std::string& path, const FilterTraining& t, std::vector<torch::Tensor>& out) {
-  VideoReader reader(path);
-  const int64_t every = std::max<int64_t>(1, reader.info().frame_count / std::max(1, t.video_frames));
-  int64_t n = 0, taken = 0;
-  while (taken < t.video_frames) {
-    auto frame = reader.next();
-    if (!frame) break;
-    if (n++ % every) continue;
-    ++taken;
+  for_each_sampled_frame(path, t.video_frames, [&](const cv::Mat& rgb) {
     cv::Mat f;
-    frame->rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
+    rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
     out.push_back(at_working_size(mat32_to_tensor(f), t.working_size, t.crop));
-  }
+  });
 }
 
 // Every picture of the inputs (folders: their pictures and videos, not recursively).

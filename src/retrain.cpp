@@ -101,19 +101,11 @@ void add_picture_file(const std::string& path, int category, const RetrainSettin
     out.push_back({stored_picture(load_picture(path).rgb), category});
     return;
   }
-  VideoReader reader(path);
-  const int64_t every = std::max<int64_t>(1, reader.info().frame_count / std::max(1, s.frames_per_video));
-  int64_t n = 0;
-  int taken = 0;
-  while (taken < s.frames_per_video) {
-    auto frame = reader.next();
-    if (!frame) break;
-    if (n++ % every) continue;
-    ++taken;
+  const int taken = for_each_sampled_frame(path, s.frames_per_video, [&](const cv::Mat& rgb) {
     cv::Mat f;
-    frame->rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
+    rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
     out.push_back({stored_picture(mat32_to_tensor(f)), category});
-  }
+  });
   if (taken == 0) throw Error("no frame decodes");
 }
 
@@ -122,12 +114,10 @@ void add_sound_file(const std::string& path, int category, const Model& model, c
   AudioReader reader(path, 0.0, kMaxSoundSeconds);
   const int channels = reader.info().channels, rate = reader.info().sample_rate;
   std::vector<float> mono;
-  for (auto block = reader.read(1 << 16); !block.empty(); block = reader.read(1 << 16))
-    for (std::size_t i = 0; i + channels <= block.size(); i += channels) {
-      float sum = 0;
-      for (int c = 0; c < channels; ++c) sum += block[i + c];
-      mono.push_back(sum / channels);
-    }
+  for (auto block = reader.read(1 << 16); !block.empty(); block = reader.read(1 << 16)) {
+    const auto piece = mix_to_mono(block.data(), int64_t(block.size()) / channels, channels);
+    mono.insert(mono.end(), piece.begin(), piece.end());
+  }
   if (mono.empty()) throw Error("no sound decodes");
   const int model_rate = static_cast<int>(model.number_attr("sample_rate"));
   const auto fe = front_end(model, model_rate);
@@ -362,7 +352,7 @@ RetrainReport retrain(const RetrainSettings& s, const std::string& output, const
   // A frozen body gives the same features every time: they are computed once (each training
   // example in `augmentations` variants). Unfrozen layers need the network every step.
   const bool frozen = net.body.empty();
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> cached_train;
+  torch::Tensor train_features, train_labels;  // frozen: every training example's variants, once
   torch::Tensor held_features, held_labels;
   std::vector<std::size_t> held_order(split.held_out.size());
   std::iota(held_order.begin(), held_order.end(), 0);
@@ -389,7 +379,8 @@ RetrainReport retrain(const RetrainSettings& s, const std::string& output, const
         l.push_back(y);
         report_progress({"features", int(a * order.size() + from + y.size(0)), int(s.augmentations * order.size())});
       }
-    cached_train.emplace_back(torch::cat(f), torch::cat(l));
+    train_features = torch::cat(f);
+    train_labels = torch::cat(l);
   }
 
   // Training with early stopping on the held-out loss; the best epoch's weights are kept.
@@ -401,11 +392,10 @@ RetrainReport retrain(const RetrainSettings& s, const std::string& output, const
     double train_loss = 0;
     int batches = 0;
     if (frozen) {
-      const auto& [features_all, labels_all] = cached_train.front();
-      const auto perm = torch::randperm(features_all.size(0), generator).to(s.device);
+      const auto perm = torch::randperm(train_features.size(0), generator).to(s.device);
       for (int64_t from = 0; from < perm.size(0); from += kBatch) {
         const auto idx = perm.slice(0, from, from + kBatch);
-        const auto loss = loss_of(torch::linear(features_all.index_select(0, idx), weight, bias), labels_all.index_select(0, idx));
+        const auto loss = loss_of(torch::linear(train_features.index_select(0, idx), weight, bias), train_labels.index_select(0, idx));
         adam.zero_grad();
         loss.backward();
         adam.step();

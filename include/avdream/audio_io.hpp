@@ -49,6 +49,9 @@ class AudioReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// The mean of the channels of `frames` interleaved frames: one channel.
+std::vector<float> mix_to_mono(const float* interleaved, int64_t frames, int channels);
+
 // A whole decoded sound, for short files and tests.
 struct AudioClip {
   int sample_rate = 0;

@@ -49,9 +49,6 @@ class AudioStyle {
   // Reads the whole sound (streamed: flat memory however long). Throws UsageError for a sound
   // shorter than kMinSeconds or silent, Error for one that cannot be read.
   static AudioStyle from_file(const Model& model, const AudioStyleSettings& settings, uint64_t seed);
-  // The same for a mono sound in memory at `sample_rate`.
-  static AudioStyle from_samples(const Model& model, const AudioStyleSettings& settings, uint64_t seed,
-                                 const std::vector<float>& mono, int sample_rate);
   static constexpr double kMinSeconds = 0.5;
 
   const AudioStyleSettings& settings() const { return settings_; }

@@ -14,6 +14,7 @@
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,11 @@ class VideoReader {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Calls `use` with up to `count` frames spread evenly through the clip (every
+// frame_count / count-th, from the first), each RGB 8-bit; returns how many it gave. For
+// training data: a few frames stand for the whole clip.
+int for_each_sampled_frame(const std::string& path, int count, const std::function<void(const cv::Mat& rgb)>& use);
 
 // What becomes of the source's sound: copied (re-encoded only where the container needs it),
 // dropped, or replaced by a dreamed soundtrack (sound_job.hpp makes it).

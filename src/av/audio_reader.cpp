@@ -173,17 +173,20 @@ std::vector<float> AudioReader::read(int64_t max_frames) {
   return out;
 }
 
-std::vector<float> AudioClip::channel(int index) const {
-  std::vector<float> out(frames());
-  for (int64_t i = 0; i < frames(); ++i) {
-    if (index >= 0) {
-      out[i] = samples[i * channels + index];
-    } else {
-      float sum = 0;
-      for (int c = 0; c < channels; ++c) sum += samples[i * channels + c];
-      out[i] = sum / channels;
-    }
+std::vector<float> mix_to_mono(const float* interleaved, int64_t frames, int channels) {
+  std::vector<float> out(frames);
+  for (int64_t i = 0; i < frames; ++i) {
+    float sum = 0;
+    for (int c = 0; c < channels; ++c) sum += interleaved[i * channels + c];
+    out[i] = sum / channels;
   }
+  return out;
+}
+
+std::vector<float> AudioClip::channel(int index) const {
+  if (index < 0) return mix_to_mono(samples.data(), frames(), channels);
+  std::vector<float> out(frames());
+  for (int64_t i = 0; i < frames(); ++i) out[i] = samples[i * channels + index];
   return out;
 }
 

@@ -212,4 +212,19 @@ std::vector<int64_t> scan_frame_times(const std::string& path, double start, dou
   return times;
 }
 
+int for_each_sampled_frame(const std::string& path, int count, const std::function<void(const cv::Mat& rgb)>& use) {
+  VideoReader reader(path);
+  const int64_t every = std::max<int64_t>(1, reader.info().frame_count / std::max(1, count));
+  int64_t n = 0;
+  int taken = 0;
+  while (taken < count) {
+    auto frame = reader.next();
+    if (!frame) break;
+    if (n++ % every) continue;
+    ++taken;
+    use(frame->rgb);
+  }
+  return taken;
+}
+
 }  // namespace avdream
