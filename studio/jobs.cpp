@@ -63,8 +63,13 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
   return job;
 }
 
-SoundJob sound_job(const JobRequest& r) {
+// A sound is dreamed, or, with a style sound, given that sound's texture (the CLI's --audio-style).
+SoundJob sound_job(const JobRequest& r, const fs::path& uploads) {
   SoundJob job;
+  if (!r.style.empty()) {
+    job.style.sound = find_upload(uploads, r.style)->file().string();
+    if (r.steps > 0) job.style.steps = r.steps;
+  }
   if (!r.model.empty()) job.model = r.model;
   job.targets.layers = r.layers;
   job.targets.classes = r.classes;
@@ -98,7 +103,15 @@ void check_request(const JobRequest& r, const Upload& upload, const fs::path& up
     return;
   }
   if (r.mode == "sound") {
-    const auto job = sound_job(r);
+    if (!r.style.empty()) {
+      if (!is_id(r.style)) throw UsageError("the style sound is an upload's id");
+      const auto style = find_upload(uploads, r.style);
+      if (!style) throw NotFound("no such style upload");
+      if (style->kind == "picture") throw UsageError("the style of a sound must be a sound (or a clip's soundtrack)");
+      if (!r.layers.empty() || !r.classes.empty())
+        throw UsageError("a style sound replaces the dream: layers and classes do not apply");
+    }
+    const auto job = sound_job(r, uploads);
     prepare_sound_job(job, "check.wav");
     return;
   }
@@ -342,7 +355,7 @@ void JobQueue::run(Job& job) {
     const auto upload = find_upload(uploads_, r.upload);
     if (!upload) throw Error("the upload is gone");
     if (job.kind == "sound") {
-      auto sj = sound_job(r);
+      auto sj = sound_job(r, uploads_);
       sj.picture = (dir / "spectrograms.png").string();
       const auto model = prepare_sound_job(sj, (dir / "result.wav").string());
       const double total = r.preview ? std::min(5.0, upload->duration) : upload->duration;

@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (selector) => document.querySelector(selector);
-const state = { info: null, upload: null, style: null, job: null, events: null, poll: null, refresh: null };
+const state = { info: null, upload: null, style: null, soundStyle: null, job: null, events: null, poll: null, refresh: null };
 const CHANGE = { 'X-Avdream-Studio': '1' };
 
 // --- Small helpers ------------------------------------------------------------------------------
@@ -61,7 +61,8 @@ function wire() {
     zone.classList.remove('over');
     if (e.dataTransfer.files[0]) uploadMain(e.dataTransfer.files[0]);
   });
-  $('#style-input').addEventListener('change', uploadStyle);
+  $('#style-input').addEventListener('change', () => uploadStyle('#style-input', 'style'));
+  $('#sound-style-input').addEventListener('change', () => uploadStyle('#sound-style-input', 'soundStyle'));
   $('#mode').addEventListener('change', () => setMode($('#mode').value));
   $('#model').addEventListener('change', () => { renderGallery(); $('#classes').replaceChildren(); });
   $('#preset').addEventListener('change', applyPreset);
@@ -113,17 +114,19 @@ async function uploadMain(file) {
   updateButtons();
 }
 
-async function uploadStyle() {
+// A style picture (style modes) or a style sound (sound mode), uploaded as soon as it is chosen.
+async function uploadStyle(input, key) {
   showError('');
-  const file = $('#style-input').files[0];
-  if (!file) return;
-  try {
-    state.style = await sendFile(file);
-    $('#style-input').dataset.uploadId = state.style.id;
-  } catch (e) {
-    state.style = null;
-    delete $('#style-input').dataset.uploadId;
-    showError(e.message);
+  const file = $(input).files[0];
+  state[key] = null;
+  delete $(input).dataset.uploadId;
+  if (file) {
+    try {
+      state[key] = await sendFile(file);
+      $(input).dataset.uploadId = state[key].id;
+    } catch (e) {
+      showError(e.message);
+    }
   }
   updateButtons();
 }
@@ -206,6 +209,10 @@ function request(preview) {
     return body;
   }
   body.model = $('#model').value;
+  if (mode === 'sound' && state.soundStyle) {  // styled like another sound: no layers or classes
+    body.style = state.soundStyle.id;
+    return body;
+  }
   const layers = [...document.querySelectorAll('.layer-tile.selected')].map((t) => t.dataset.layer);
   if (layers.length) body.layers = layers.join(',');
   const classes = [...document.querySelectorAll('.class-chip')].map((c) => c.dataset.label);
