@@ -12,8 +12,10 @@
 //               (goals <= 1.3 and <= 1.1).
 //
 //   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png] [--look]
+//                            [--holds 1,2,4] [--stability]
 //   (without a filter: an untrained one, for the speed figures alone; --look: strength and
-//   likeness alone, for comparing trainings quickly)
+//   likeness alone, for comparing trainings quickly; --stability: the stability figures alone;
+//   --holds: the flow hold's weights to measure, each with the dream's change it keeps)
 #include <avdream/avdream.hpp>
 
 #include "bench_support.hpp"
@@ -40,6 +42,26 @@ torch::Tensor gram(const torch::Tensor& act) {
   return f.matmul(f.t()) / double(f.numel());
 }
 
+// Mean absolute difference between the frames of two clips of the same section (how much of a
+// dream a clip shows over its source), at most 320 px wide.
+double mean_change(const std::string& source, const std::string& output, double duration) {
+  VideoReader a(source, 0.0, duration), b(output, 0.0, duration);
+  double sum = 0;
+  int64_t n = 0;
+  while (true) {
+    auto fa = a.next(), fb = b.next();
+    if (!fa || !fb) break;
+    cv::Mat x, y, d;
+    const double scale = std::min(1.0, 320.0 / fa->rgb.cols);
+    cv::resize(fa->rgb, x, {}, scale, scale, cv::INTER_AREA);
+    cv::resize(fb->rgb, y, x.size(), 0, 0, cv::INTER_AREA);
+    cv::absdiff(x, y, d);
+    sum += cv::mean(d.reshape(1))[0] / 255.0;
+    ++n;
+  }
+  return n ? sum / double(n) : 0.0;
+}
+
 double mean_square(const Model& model, const torch::Tensor& x, const std::vector<std::string>& layers) {
   const auto acts = model.forward(x.unsqueeze(0), layers);
   double s = 0;
@@ -47,11 +69,14 @@ double mean_square(const Model& model, const torch::Tensor& x, const std::vector
   return s;
 }
 
+// hold < 0: the job's own flow hold (a filter's or the dream's default).
 VideoReport render(const std::string& in, const std::string& out, const std::string& filter, bool flow, int max_size,
-                   double duration) {
+                   double duration, double hold = -1) {
   VideoJob job;
   job.filter = filter;
+  job.params = filter.empty() ? default_video_params() : filter_video_params();
   job.params.flow = flow;
+  if (hold >= 0) job.params.temporal_weight = hold;
   job.params.dream.max_size = max_size;
   job.duration = duration;
   job.audio = AudioMode::None;
@@ -92,7 +117,8 @@ void speed(const std::string& filter_path, const DreamFilter& filter, const fs::
 
 int main(int argc, char** argv) {
   std::string filter_path, clip = "friday.mp4", sheet_path;
-  bool look_only = false;
+  bool look_only = false, stability_only = false;
+  std::vector<double> holds = {filter_video_params().temporal_weight};
   std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--photos") && i + 1 < argc) {
@@ -102,6 +128,11 @@ int main(int argc, char** argv) {
       clip = argv[++i];
     } else if (!std::strcmp(argv[i], "--look")) {
       look_only = true;
+    } else if (!std::strcmp(argv[i], "--stability")) {
+      stability_only = true;
+    } else if (!std::strcmp(argv[i], "--holds") && i + 1 < argc) {
+      holds.clear();
+      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) holds.push_back(std::atof(p));
     } else if (!std::strcmp(argv[i], "--sheet") && i + 1 < argc) {
       sheet_path = argv[++i];
     } else {
@@ -112,7 +143,7 @@ int main(int argc, char** argv) {
   const fs::path tmp = fs::temp_directory_path() / ("avdream-filter-bench-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
   const auto filter = filter_path.empty() ? DreamFilter::create(FilterArchitecture{}, 0) : DreamFilter::load(filter_path);
-  if (!look_only) speed(filter_path, filter, tmp);
+  if (!look_only && !stability_only) speed(filter_path, filter, tmp);
   if (filter_path.empty()) return 0;
 
   // What the filter was trained for, as the optimizer's settings.
@@ -133,53 +164,63 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> gram_layers = {"block_5", "block_9", "block_12"};
 
-  std::printf("\n%-18s %10s %10s %10s\n", "photo", "gain dream", "gain filt", "likeness");
-  std::vector<cv::Mat> rows;
-  double likeness_sum = 0, gain_sum = 0;
-  for (const auto& name : photos) {
-    const auto picture = load_picture((kShared / "samples" / "images" / name).string()).rgb;
-    const auto [h, w] = working_size(picture.size(1), picture.size(2), filter.working_size());
-    const auto photo = resize(picture, h, w);
-    auto params = targets.style.enabled() ? style_dream_params() : default_dream_params();
-    params.max_size = filter.working_size();
-    const auto dreamed = dream(model, objective, photo, params);
-    const auto filtered = add_detail(photo, filter.detail(photo));
-    torch::NoGradGuard no_grad;
-    const double base = mean_square(model, photo, target_layers);
-    const double gain_dream = mean_square(model, dreamed, target_layers) / base;
-    const double gain_filter = mean_square(model, filtered, target_layers) / base;
-    const auto a = model.forward(filtered.unsqueeze(0), gram_layers), d = model.forward(dreamed.unsqueeze(0), gram_layers),
-               p = model.forward(photo.unsqueeze(0), gram_layers);
-    double likeness = 0;
-    for (const auto& l : gram_layers)
-      likeness += (gram(a.at(l)) - gram(d.at(l))).norm().item<double>() /
-                  std::max(1e-12, (gram(p.at(l)) - gram(d.at(l))).norm().item<double>()) / gram_layers.size();
-    std::printf("%-18s %9.2fx %9.2fx %10.2f\n", name.c_str(), gain_dream, gain_filter, likeness);
-    likeness_sum += likeness;
-    gain_sum += gain_filter;
-    cv::Mat row;
-    cv::hconcat(std::vector<cv::Mat>{tensor_to_bgr(photo), tensor_to_bgr(dreamed), tensor_to_bgr(filtered)}, row);
-    rows.push_back(row);
-  }
-  std::printf("%-18s %10s %9.2fx %10.2f\n", "mean", "", gain_sum / photos.size(), likeness_sum / photos.size());
-  if (!sheet_path.empty()) {
-    int width = 0;
-    for (const auto& r : rows) width = std::max(width, r.cols);
-    for (auto& r : rows) cv::copyMakeBorder(r, r, 0, 0, 0, width - r.cols, cv::BORDER_CONSTANT);
-    cv::Mat sheet;
-    cv::vconcat(rows, sheet);
-    cv::imwrite(sheet_path, sheet);
-    std::printf("contact sheet (photo | optimizer | filter): %s\n", sheet_path.c_str());
+  if (!stability_only) {
+    std::printf("\n%-18s %10s %10s %10s\n", "photo", "gain dream", "gain filt", "likeness");
+    std::vector<cv::Mat> rows;
+    double likeness_sum = 0, gain_sum = 0;
+    for (const auto& name : photos) {
+      const auto picture = load_picture((kShared / "samples" / "images" / name).string()).rgb;
+      const auto [h, w] = working_size(picture.size(1), picture.size(2), filter.working_size());
+      const auto photo = resize(picture, h, w);
+      auto params = targets.style.enabled() ? style_dream_params() : default_dream_params();
+      params.max_size = filter.working_size();
+      const auto dreamed = dream(model, objective, photo, params);
+      const auto filtered = add_detail(photo, filter.detail(photo));
+      torch::NoGradGuard no_grad;
+      const double base = mean_square(model, photo, target_layers);
+      const double gain_dream = mean_square(model, dreamed, target_layers) / base;
+      const double gain_filter = mean_square(model, filtered, target_layers) / base;
+      const auto a = model.forward(filtered.unsqueeze(0), gram_layers), d = model.forward(dreamed.unsqueeze(0), gram_layers),
+                 p = model.forward(photo.unsqueeze(0), gram_layers);
+      double likeness = 0;
+      for (const auto& l : gram_layers)
+        likeness += (gram(a.at(l)) - gram(d.at(l))).norm().item<double>() /
+                    std::max(1e-12, (gram(p.at(l)) - gram(d.at(l))).norm().item<double>()) / gram_layers.size();
+      std::printf("%-18s %9.2fx %9.2fx %10.2f\n", name.c_str(), gain_dream, gain_filter, likeness);
+      likeness_sum += likeness;
+      gain_sum += gain_filter;
+      cv::Mat row;
+      cv::hconcat(std::vector<cv::Mat>{tensor_to_bgr(photo), tensor_to_bgr(dreamed), tensor_to_bgr(filtered)}, row);
+      rows.push_back(row);
+    }
+    std::printf("%-18s %10s %9.2fx %10.2f\n", "mean", "", gain_sum / photos.size(), likeness_sum / photos.size());
+    if (!sheet_path.empty()) {
+      int width = 0;
+      for (const auto& r : rows) width = std::max(width, r.cols);
+      for (auto& r : rows) cv::copyMakeBorder(r, r, 0, 0, 0, width - r.cols, cv::BORDER_CONSTANT);
+      cv::Mat sheet;
+      cv::vconcat(rows, sheet);
+      cv::imwrite(sheet_path, sheet);
+      std::printf("contact sheet (photo | optimizer | filter): %s\n", sheet_path.c_str());
+    }
   }
   if (look_only) return 0;
 
   const auto in = (kShared / "samples" / "video" / clip).string();
-  const auto with = (tmp / "flow.mp4").string(), without = (tmp / "noflow.mp4").string();
-  render(in, with, filter_path, true, filter.working_size(), 2.0);
+  const auto without = (tmp / "noflow.mp4").string();
   render(in, without, filter_path, false, filter.working_size(), 2.0);
-  const auto e_with = measure_warp_error(in, with, 320, 0.0, 2.0), e_without = measure_warp_error(in, without, 320, 0.0, 2.0);
-  std::printf("\nstability on %s: E_warp / source  %.2f without flow, %.2f with the flow hold\n", clip.c_str(),
-              e_without.output / e_without.source, e_with.output / e_with.source);
+  const auto e_without = measure_warp_error(in, without, 320, 0.0, 2.0);
+  const double change_without = mean_change(in, without, 2.0);
+  std::printf("\nstability on %s: E_warp / source  %.2f without flow (change from the source %.4f)\n", clip.c_str(),
+              e_without.output / e_without.source, change_without);
+  for (const double hold : holds) {
+    const auto with = (tmp / "flow.mp4").string();
+    render(in, with, filter_path, true, filter.working_size(), 2.0, hold);
+    const auto e_with = measure_warp_error(in, with, 320, 0.0, 2.0);
+    const double change = mean_change(in, with, 2.0);
+    std::printf("  flow hold %-5g E_warp / source  %.2f, change from the source %.4f (%.2f of the unheld)\n", hold,
+                e_with.output / e_with.source, change, change / std::max(1e-12, change_without));
+  }
   fs::remove_all(tmp);
   return 0;
 }

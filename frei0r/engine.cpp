@@ -39,6 +39,7 @@ avdream::FrameStreamSettings to_settings(const avdream_fx_settings& s) {
   avdream::FrameStreamSettings out;
   if (*s.model) out.model = s.model;
   out.filter = s.filter;
+  if (*s.filter) out.params = avdream::filter_video_params();  // its firm flow hold
   out.targets.layers = s.layers;
   out.targets.classes = split_commas(s.classes);
   if (*s.device) out.device = avdream::parse_device(s.device);

@@ -57,6 +57,7 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
   if (!r.model.empty()) job.model = r.model;
   job.targets = targets_of(r, uploads);
   if (is_style(r.mode)) job.params = style_video_params(r.mode == "thin_style");
+  if (r.mode == "filter") job.params = filter_video_params();
   apply_schedule(r, job.params.dream);
   if (r.mode == "filter") job.filter = r.filter;
   job.audio = AudioMode::Dream;  // the soundtrack too, when the clip has one (as the CLI)

@@ -52,6 +52,12 @@ VideoDreamParams style_video_params(bool thin) {
   return p;
 }
 
+VideoDreamParams filter_video_params() {
+  VideoDreamParams p = default_video_params();
+  p.temporal_weight = 12.0;
+  return p;
+}
+
 void check_video_params(const VideoDreamParams& p) {
   check_dream_params(p.dream);
   if (p.warm_iterations < 0) throw ParameterError("VideoDreamParams::warm_iterations", "must be 0 or more");

@@ -26,7 +26,8 @@ struct FrameStreamSettings {
   std::string model = kDefaultImageModel;
   DreamTargets targets;
   VideoDreamParams params = default_video_params();
-  std::string filter;         // a dream filter (name or file) in place of the optimizer
+  std::string filter;         // a dream filter (name or file) in place of the optimizer; with one,
+                              // params = filter_video_params() (its firm flow hold)
   double strength = 1.0;      // scale of the dream's detail: 0 the source, 1 the video job's dream
   bool source_colors = false; // keep the frame's own colours under the dream's luma
   torch::Device device = torch::kCPU;

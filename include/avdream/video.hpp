@@ -48,6 +48,12 @@ VideoDreamParams default_video_params();
 // start unstyled and must catch up (temporal_hold keeps the rest in place). `thin`: the thin
 // style's schedule (thin_style_params()) for cold frames.
 VideoDreamParams style_video_params(bool thin = false);
+// Video defaults for a dream filter: the default video settings with a firm flow hold. A filter
+// dreams each frame anew, so its detail flickers more than the optimizer's warm-started one.
+// Holding the detail along the flow (bench/filter_bench --holds, the shipped default filter on
+// friday.mp4, E_warp over the source's / share of the dream's change kept): weight 0 2.91 / 1.00,
+// 3 1.88 / 0.94, 6 1.68 / 0.91, 12 1.55 / 0.88, 24 1.48 / 0.86. 12: most of the gain, little fade.
+VideoDreamParams filter_video_params();
 void check_video_params(const VideoDreamParams& params);
 
 // What the network's thread needs for one frame, prepared on another thread.
@@ -133,21 +139,23 @@ class VideoDreamer : public DreamStage {
 
 // The dream stage with a dream filter (dream_filter.hpp) in place of the optimizer: one forward
 // pass per frame at working size. With the flow on, the temporal hold (temporal_hold, weight
-// params.temporal_weight) keeps the result where the previous output, carried along the flow,
-// already was; scene cuts and flat frames start afresh as in VideoDreamer.
+// params.temporal_weight) keeps the detail where the previous frame's detail, carried along the
+// flow, already was. It holds the detail, not the output as VideoDreamer does: a firm hold
+// (filter_video_params()) must not hold back the picture itself (a fade, a flash). Scene cuts
+// start afresh.
 class FilterDreamer : public DreamStage {
  public:
   FilterDreamer(DreamFilter filter, VideoDreamParams params);
   // The filter's detail for this frame at working size ([3,h,w]), as VideoDreamer::dream.
   torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
   void process(PreparedFrame in, const Emit& emit) override;
-  void reset() override { previous_output_ = torch::Tensor(); }
+  void reset() override { previous_detail_ = torch::Tensor(); }
   DreamTotals totals() const override { return totals_; }
 
  private:
   DreamFilter filter_;
   VideoDreamParams params_;
-  torch::Tensor previous_output_;
+  torch::Tensor previous_detail_;
   DreamTotals totals_;
 };
 

@@ -50,7 +50,8 @@ struct VideoJob {
   double duration = -1.0;  // seconds; < 0: to the end
   std::string preview;     // contact sheet PNG of source/dream pairs; empty: none
   std::optional<FrameSpan> span;  // only a part of the section (the farm); none: all of it
-  std::string filter;      // a dream filter file (dream_filter.hpp) in place of the optimizer
+  std::string filter;      // a dream filter file (dream_filter.hpp) in place of the optimizer;
+                           // its video settings: params = filter_video_params()
   torch::Device device = torch::kCPU;
 };
 

@@ -201,7 +201,9 @@ void add_video_options(CLI::App& app, Options& o) {
   app.add_option("--temporal-weight", vf.temporal_weight,
                  "Weight of the temporal loss: how firmly a frame holds to the previous output carried along the "
                  "flow (0: not at all)")
-      ->default_str(defaults(video.temporal_weight, style_video.temporal_weight))->group(video_group);
+      ->default_str(defaults(video.temporal_weight, style_video.temporal_weight) + " (" +
+                    std::to_string(int(filter_video_params().temporal_weight)) + " with --filter: its detail is held)")
+      ->group(video_group);
   app.add_flag("--no-flow", vf.no_flow, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", vf.scene_cut, "Share of the frame where the flow fails that starts a new scene")
       ->default_str(defaults(video.scene_cut, style_video.scene_cut))->group(video_group);
@@ -323,7 +325,8 @@ VideoJob Options::video_job() const {
   VideoJob job = video;
   job.model = still.model;
   job.targets = still.targets;
-  job.params = !targets.style.enabled() ? default_video_params() : style_video_params(thin_style);
+  job.params = !filter.empty() ? filter_video_params()
+               : !targets.style.enabled() ? default_video_params() : style_video_params(thin_style);
   schedule.lay_over(job.params.dream);
   video_flags.lay_over(job.params);
   job.filter = filter;
