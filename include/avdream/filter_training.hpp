@@ -14,7 +14,9 @@
 //   dream:    the objective of the filtered crops over that of the crops themselves, seen the
 //             way the optimizer sees a picture (a random roll and scale before the model, and a
 //             second octave at half size), so a texture that only excites the layers at one
-//             position and scale does not pay (0 by default: the texture term carries it);
+//             position and scale does not pay (weight 0.2 by default: the texture term carries
+//             the look, this pushes the strength; measured over 1000 steps on the shipped
+//             filters' data: gain 1.57x -> 1.74x and likeness 0.75 -> 0.73 against weight 0);
 //   content:  the detail's mean square, so the picture stays what it was;
 //   temporal: half the batch is the other half shifted by a few pixels (exact flow, no
 //             occlusion inside) with a little noise added: the two details must agree where
@@ -41,7 +43,7 @@ struct FilterTraining {
   int video_frames = 24;     // frames sampled from each video
   double learning_rate = 2e-3;
   double texture_weight = 1.0;
-  double objective_weight = 0.0;
+  double objective_weight = 0.2;
   double content_weight = 1.0;
   double temporal_weight = 20.0;
   uint64_t seed = 0;
