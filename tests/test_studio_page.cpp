@@ -1,7 +1,7 @@
 // The studio's page in a real browser: Debian's headless Chromium driven through chromedriver
 // (W3C WebDriver over HTTP). Uploads a photo, picks a layer from the gallery, previews, renders,
-// downloads; then a clip and a sound. A screenshot of each step goes to
-// build/tests/studio-screenshots/ (look at them).
+// downloads; then a clip, a sound and the sound in the style of another. A screenshot of each
+// step goes to build/tests/studio-screenshots/ (look at them).
 #include "studio_support.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -201,10 +201,27 @@ TEST(StudioPage, APhotoAClipAndASoundInChromium) {
   const auto wav = download(studio, page);
   EXPECT_EQ(wav.substr(0, 4), "RIFF");
 
+  // The same sound in the style of bird song (a preview: its first 5 s, 10 steps).
+  const auto canary = shared_dir() / "samples" / "audio" / "bird" / "sounds_canary_03.flac";
+  page.type(page.find("#sound-style-input"), fs::canonical(canary).string());
+  ASSERT_TRUE(page.wait_until("document.querySelector('#sound-style-input').dataset.uploadId !== undefined", 30));
+  page.script("document.querySelector('#steps').value = 10;");
+  page.click(page.find("#preview-button"));
+  ASSERT_TRUE(page.wait_until("document.querySelector('#job-state').textContent.trim() === 'done'", 300));
+  ASSERT_TRUE(page.wait_until("document.querySelector('#after-audio') && document.querySelector('#after-audio').src", 30));
+  page.screenshot(screenshots() / "8-sound-styled.png");
+  const auto jobs = nlohmann::json::parse(studio.client().Get("/api/jobs")->body);
+  ASSERT_EQ(jobs.size(), 5u);
+  EXPECT_EQ(jobs[0]["mode"], "sound");
+  EXPECT_FALSE(jobs[0]["style"].get<std::string>().empty());  // the styled job, newest first
+  const auto styled = download(studio, page);
+  EXPECT_EQ(styled.substr(0, 4), "RIFF");
+  EXPECT_NE(styled, wav);
+
   // The queue survives a reload.
   page.go(studio.url());
-  ASSERT_TRUE(page.wait_until("document.querySelectorAll('#jobs .job').length === 4", 30));
-  page.screenshot(screenshots() / "8-reloaded-queue.png");
+  ASSERT_TRUE(page.wait_until("document.querySelectorAll('#jobs .job').length === 5", 30));
+  page.screenshot(screenshots() / "9-reloaded-queue.png");
 }
 
 }  // namespace

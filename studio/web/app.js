@@ -211,6 +211,7 @@ function request(preview) {
   body.model = $('#model').value;
   if (mode === 'sound' && state.soundStyle) {  // styled like another sound: no layers or classes
     body.style = state.soundStyle.id;
+    body.steps = Number($('#steps').value) || 0;  // the style optimizer's
     return body;
   }
   const layers = [...document.querySelectorAll('.layer-tile.selected')].map((t) => t.dataset.layer);
