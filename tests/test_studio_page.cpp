@@ -207,13 +207,19 @@ TEST(StudioPage, APhotoAClipAndASoundInChromium) {
   ASSERT_TRUE(page.wait_until("document.querySelector('#sound-style-input').dataset.uploadId !== undefined", 30));
   page.script("document.querySelector('#steps').value = 10;");
   page.click(page.find("#preview-button"));
-  ASSERT_TRUE(page.wait_until("document.querySelector('#job-state').textContent.trim() === 'done'", 300));
-  ASSERT_TRUE(page.wait_until("document.querySelector('#after-audio') && document.querySelector('#after-audio').src", 30));
-  page.screenshot(screenshots() / "8-sound-styled.png");
-  const auto jobs = nlohmann::json::parse(studio.client().Get("/api/jobs")->body);
-  ASSERT_EQ(jobs.size(), 5u);
+  nlohmann::json jobs;  // the page's state still says "done" of the last job: wait for the new one
+  for (int i = 0; i < 300 && jobs.size() < 5; ++i) {
+    jobs = nlohmann::json::parse(studio.client().Get("/api/jobs")->body);
+    if (jobs.size() < 5) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(jobs.size(), 5u) << "the page says: " << page.script("return document.querySelector('#error').textContent;").dump();
+  const std::string styled_id = jobs[0]["id"];
   EXPECT_EQ(jobs[0]["mode"], "sound");
-  EXPECT_FALSE(jobs[0]["style"].get<std::string>().empty());  // the styled job, newest first
+  EXPECT_FALSE(jobs[0]["settings"]["style"].get<std::string>().empty());  // the styled job, newest first
+  ASSERT_EQ(studio.wait_job(styled_id, 300)["state"], "done");
+  ASSERT_TRUE(page.wait_until("document.querySelector('#after-audio') && "
+                              "document.querySelector('#after-audio').src.includes('" + styled_id + "')", 60));
+  page.screenshot(screenshots() / "8-sound-styled.png");
   const auto styled = download(studio, page);
   EXPECT_EQ(styled.substr(0, 4), "RIFF");
   EXPECT_NE(styled, wav);

@@ -128,6 +128,8 @@ async function uploadStyle(input, key) {
       showError(e.message);
     }
   }
+  // A style sound replaces the dream: its layers and classes are hidden while one is chosen.
+  document.body.classList.toggle('sound-styled', Boolean(state.soundStyle));
   updateButtons();
 }
 
@@ -135,7 +137,7 @@ async function uploadStyle(input, key) {
 
 function setMode(mode) {
   $('#mode').value = mode;
-  document.body.className = `mode-${mode}`;
+  document.body.className = `mode-${mode}${state.soundStyle ? ' sound-styled' : ''}`;
   const kind = mode === 'sound' ? 'logmel' : 'image';
   const models = state.info.models.filter((m) => m.kind === kind);
   const current = $('#model').value;
