@@ -40,7 +40,13 @@ cv::Mat render_spectrograms(const std::vector<SpectrogramPanel>& panels, const L
   if (panels.empty()) return {};
   const int64_t rows = panels[0].logmel.size(0), mels = panels[0].logmel.size(1);
   const int64_t frames = rows * frames_per_row;
-  const int width = static_cast<int>(std::clamp<int64_t>(frames, 600, 1600));
+  int width = static_cast<int>(std::clamp<int64_t>(frames, 600, 1600));
+  // Wide enough for the longest title (a short sound with long labels would cut it off).
+  for (const auto& p : panels) {
+    int baseline = 0;
+    const int title = cv::getTextSize(p.title, cv::FONT_HERSHEY_SIMPLEX, 0.5, 1, &baseline).width;
+    width = std::clamp(title + 8 - kRight, width, 3200);
+  }
   const int height = static_cast<int>(mels) * kBandHeight;
   // One colour scale for every panel, so before and after compare directly.
   double top = -1e30;
