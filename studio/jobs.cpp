@@ -20,12 +20,20 @@ bool is_style(const std::string& mode) { return mode == "style" || mode == "thin
 
 // --- Turning a request into the library's jobs ------------------------------------------------
 
+// The file of the request's style upload (a picture for the style modes, a sound for the sound
+// mode). check_request found it; a job run later may find it gone.
+std::string style_file(const JobRequest& r, const fs::path& uploads) {
+  const auto style = find_upload(uploads, r.style);
+  if (!style) throw Error("the style upload is gone");
+  return style->file().string();
+}
+
 DreamTargets targets_of(const JobRequest& r, const fs::path& uploads) {
   DreamTargets t;
   t.layers = r.layers;
   t.classes = r.classes;
   if (is_style(r.mode)) {
-    t.style.images = {find_upload(uploads, r.style)->file().string()};
+    t.style.images = {style_file(r, uploads)};
     if (r.mode == "thin_style") t.style = thin_style(t.style);
   }
   return t;
@@ -57,9 +65,11 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
   if (!r.model.empty()) job.model = r.model;
   job.targets = targets_of(r, uploads);
   if (is_style(r.mode)) job.params = style_video_params(r.mode == "thin_style");
-  if (r.mode == "filter") job.params = filter_video_params();
+  if (r.mode == "filter") {
+    job.params = filter_video_params();
+    job.filter = r.filter;
+  }
   apply_schedule(r, job.params.dream);
-  if (r.mode == "filter") job.filter = r.filter;
   job.audio = AudioMode::Dream;  // the soundtrack too, when the clip has one (as the CLI)
   return job;
 }
@@ -68,7 +78,7 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
 SoundJob sound_job(const JobRequest& r, const fs::path& uploads) {
   SoundJob job;
   if (!r.style.empty()) {
-    job.style.sound = find_upload(uploads, r.style)->file().string();
+    job.style.sound = style_file(r, uploads);
     if (r.steps > 0) job.style.steps = r.steps;
   }
   if (!r.model.empty()) job.model = r.model;
@@ -90,11 +100,16 @@ void check_request(const JobRequest& r, const Upload& upload, const fs::path& up
                                        : "a sound dreams in the sound mode");
   if (r.octaves < 0 || r.octaves > 8) throw UsageError("octaves must be from 1 to 8 (0: the default)");
   if (r.steps < 0 || r.steps > 200) throw UsageError("steps must be from 1 to 200 (0: the default)");
-  if (is_style(r.mode)) {
-    if (!is_id(r.style)) throw UsageError("a style transfer needs a style picture (upload one)");
+  // The style upload: a picture for the style modes; in the sound mode, optional, a sound.
+  if (is_style(r.mode) || (r.mode == "sound" && !r.style.empty())) {
+    if (!is_id(r.style))
+      throw UsageError(is_style(r.mode) ? "a style transfer needs a style picture (upload one)"
+                                        : "the style sound is an upload's id");
     const auto style = find_upload(uploads, r.style);
     if (!style) throw NotFound("no such style upload");
-    if (style->kind != "picture") throw UsageError("the style must be a picture");
+    if (is_style(r.mode) && style->kind != "picture") throw UsageError("the style must be a picture");
+    if (r.mode == "sound" && style->kind == "picture")
+      throw UsageError("the style of a sound must be a sound (or a clip's soundtrack)");
   }
   if (r.mode == "filter") {
     if (r.filter.empty()) throw UsageError("the filter mode needs a dream filter");
@@ -104,14 +119,8 @@ void check_request(const JobRequest& r, const Upload& upload, const fs::path& up
     return;
   }
   if (r.mode == "sound") {
-    if (!r.style.empty()) {
-      if (!is_id(r.style)) throw UsageError("the style sound is an upload's id");
-      const auto style = find_upload(uploads, r.style);
-      if (!style) throw NotFound("no such style upload");
-      if (style->kind == "picture") throw UsageError("the style of a sound must be a sound (or a clip's soundtrack)");
-      if (!r.layers.empty() || !r.classes.empty())
-        throw UsageError("a style sound replaces the dream: layers and classes do not apply");
-    }
+    if (!r.style.empty() && (!r.layers.empty() || !r.classes.empty()))
+      throw UsageError("a style sound replaces the dream: layers and classes do not apply");
     const auto job = sound_job(r, uploads);
     prepare_sound_job(job, "check.wav");
     return;

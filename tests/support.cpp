@@ -124,5 +124,9 @@ bool decodes_cleanly(const std::string& path) {
   return r.exit_code == 0 && r.err.empty();
 }
 
+torch::Tensor log_stft_magnitude(const Model& sound_model, const std::vector<float>& mono, int rate) {
+  const auto fe = front_end(sound_model, 16000);
+  return torch::log(Stft(fe.stft).analyze(resample(mono, rate, 16000)).abs().clamp_min(1e-7));
+}
 
 }  // namespace avdream::test

@@ -20,6 +20,10 @@ fs::path avdream_binary();
 inline fs::path build_dir() { return avdream_binary().parent_path(); }
 fs::path source_dir();
 
+// Natural-log magnitudes [frames, bins] of a mono sound through a sound model's own STFT at
+// 16 kHz: what AudioStyle::distance() compares.
+torch::Tensor log_stft_magnitude(const Model& sound_model, const std::vector<float>& mono, int rate);
+
 // A fresh folder removed at the end of the test.
 class TempDir {
  public:

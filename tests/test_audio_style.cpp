@@ -27,8 +27,7 @@ const Model& sound_model() {
 }
 
 torch::Tensor log_magnitude(const std::vector<float>& mono, int rate) {
-  const auto fe = front_end(sound_model(), 16000);
-  return torch::log(Stft(fe.stft).analyze(resample(mono, rate, 16000)).abs().clamp_min(1e-7));
+  return test::log_stft_magnitude(sound_model(), mono, rate);
 }
 
 // Pearson correlation of the per-frame loudness of two spectrograms: the timing.
