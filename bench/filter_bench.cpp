@@ -71,10 +71,12 @@ double mean_square(const Model& model, const torch::Tensor& x, const std::vector
 
 // hold < 0: the job's own flow hold (a filter's or the dream's default).
 VideoReport render(const std::string& in, const std::string& out, const std::string& filter, bool flow, int max_size,
-                   double duration, double hold = -1) {
+                   double duration, double hold = -1, const char* preset = nullptr) {
   VideoJob job;
   job.filter = filter;
   job.params = filter.empty() ? default_video_params() : filter_video_params();
+  // As the command line: a filter's render encodes with kFilterPreset.
+  job.encode.preset = preset ? preset : filter.empty() ? job.encode.preset : kFilterPreset;
   job.params.flow = flow;
   if (hold >= 0) job.params.temporal_weight = hold;
   job.params.dream.max_size = max_size;
@@ -107,9 +109,15 @@ void speed(const std::string& filter_path, const DreamFilter& filter, const fs::
                      std::to_string(h) + " -an -c:v libx264 -preset ultrafast -crf 18 '" + scaled + "'";
     if (std::system(cmd.c_str()) != 0) throw Error("ffmpeg could not scale the clip");
     const auto with = render(scaled, (tmp / "f.mp4").string(), filter_path, true, 480, 3.0);
+    const auto medium = render(scaled, (tmp / "m.mp4").string(), filter_path, true, 480, 3.0, -1, "medium");
     const auto dream = render(scaled, (tmp / "d.mp4").string(), "", true, 480, 3.0);
-    const double a = with.frames / with.seconds, b = dream.frames / dream.seconds;
-    std::printf("video job %dx%d: filter %.1f fps, default dream %.1f fps, ratio %.1fx\n", w, h, a, b, a / b);
+    const auto fps = [](const VideoReport& r) { return r.frames / r.seconds; };
+    const auto ms = [&](double seconds) { return 1000 * seconds / with.frames; };
+    std::printf("video job %dx%d: filter %.1f fps (encoder preset %s; with medium %.1f fps), default dream %.1f fps, "
+                "ratio %.1fx; the filter's job per frame: decode %.0f ms, flow %.0f ms, filter %.0f ms, composite "
+                "%.0f ms, encode %.0f ms\n",
+                w, h, fps(with), kFilterPreset, fps(medium), fps(dream), fps(with) / fps(dream), ms(with.decode_seconds),
+                ms(with.flow_seconds), ms(with.dream_seconds), ms(with.composite_seconds), ms(with.encode_seconds));
   }
 }
 

@@ -1,6 +1,7 @@
 // train_filter: the dream's objective through the frozen model, on a filter's output.
 #include <avdream/error.hpp>
 #include <avdream/filter_training.hpp>
+#include <avdream/flow.hpp>
 #include <avdream/image.hpp>
 #include <avdream/media.hpp>
 #include <avdream/partial_file.hpp>
@@ -9,7 +10,9 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include <torch/csrc/jit/runtime/graph_executor.h>
+#include <torch/nn/functional/vision.h>
 #include <torch/optim/adam.h>
 #include <torch/serialize.h>
 
@@ -25,8 +28,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxShift = 8;    // pixels between the two crops of a temporal pair
-constexpr double kPairNoise = 0.02;  // standard deviation of the noise on the second crop
+constexpr int kMaxShift = 8;    // pixels between the two crops of a shifted temporal pair
+constexpr double kPairNoise = 0.02;  // standard deviation of the noise on a shifted pair's second crop
+constexpr double kMotionShare = 0.5;  // of the temporal pairs, real motion when videos give some
+constexpr double kMinTrusted = 0.5;   // a motion pair whose flow is trusted on less of it is a cut
 constexpr int kWatchEvery = 4;  // steps between looks at the objective's gain when it is not trained
 constexpr int kMaxRoll = 16;    // the model sees the filtered crops rolled by up to this...
 constexpr double kMinScale = 0.7, kMaxScale = 1.2;  // ...and scaled by this much
@@ -43,16 +48,50 @@ torch::Tensor at_working_size(const torch::Tensor& rgb, int working_size, int cr
   return resize(rgb, std::lround(h * s), std::lround(w * s));
 }
 
-void add_video_frames(const std::string& path, const FilterTraining& t, std::vector<torch::Tensor>& out) {
-  for_each_sampled_frame(path, t.video_frames, [&](const cv::Mat& rgb) {
-    cv::Mat f;
-    rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
-    out.push_back(at_working_size(mat32_to_tensor(f), t.working_size, t.crop));
+// Two consecutive frames of a training video: real motion, with its noise and its occlusions.
+struct MotionPair {
+  size_t first;             // the first frame's index among the training pictures
+  torch::Tensor next;       // [3,h,w], the frame after it
+  torch::Tensor back_flow;  // [h,w,2] (dx, dy) pixels: pixel p of `next` was at p + flow in the first
+  torch::Tensor trusted;    // [h,w] 1 where the flows agree (not occluded)
+};
+
+struct TrainingData {
+  std::vector<torch::Tensor> pictures;  // [3,h,w] at the working size
+  std::vector<MotionPair> motion;
+};
+
+cv::Mat grey8(const torch::Tensor& rgb) {
+  cv::Mat rgb8, grey;
+  tensor_to_mat32(rgb).convertTo(rgb8, CV_8UC3, 255.0);
+  cv::cvtColor(rgb8, grey, cv::COLOR_RGB2GRAY);
+  return grey;
+}
+
+torch::Tensor at_working_size(const cv::Mat& rgb8, const FilterTraining& t) {
+  cv::Mat f;
+  rgb8.convertTo(f, CV_32FC3, 1.0 / 255.0);
+  return at_working_size(mat32_to_tensor(f), t.working_size, t.crop);
+}
+
+// The sampled frames, each with the frame after it and the flow between them (as the video
+// job computes it: DIS with the forward-backward check) unless the two are a cut.
+void add_video_frames(const std::string& path, const FilterTraining& t, TrainingData& out) {
+  for_each_sampled_frame(path, t.video_frames, [&](const cv::Mat& rgb, const cv::Mat& next_rgb) {
+    out.pictures.push_back(at_working_size(rgb, t));
+    if (next_rgb.empty()) return;
+    const auto next = at_working_size(next_rgb, t);
+    const cv::Mat a = grey8(out.pictures.back()), b = grey8(next);
+    const cv::Mat back = dense_flow(b, a), trusted = consistency_mask(dense_flow(a, b), back);
+    if (cv::mean(trusted)[0] < kMinTrusted) return;
+    out.motion.push_back({out.pictures.size() - 1, next,
+                          torch::from_blob(back.data, {back.rows, back.cols, 2}, torch::kFloat).clone(),
+                          torch::from_blob(trusted.data, {trusted.rows, trusted.cols}, torch::kFloat).clone()});
   });
 }
 
 // Every picture of the inputs (folders: their pictures and videos, not recursively).
-std::vector<torch::Tensor> training_pictures(const FilterTraining& t) {
+TrainingData training_data(const FilterTraining& t) {
   std::vector<std::string> files;
   for (const auto& input : t.inputs) {
     if (fs::is_directory(input)) {
@@ -68,57 +107,79 @@ std::vector<torch::Tensor> training_pictures(const FilterTraining& t) {
       throw UsageError("training input '" + input + "' not found");
     }
   }
-  std::vector<torch::Tensor> pictures;
+  TrainingData data;
   for (const auto& f : files) {
     if (picture_extension(f))
-      pictures.push_back(at_working_size(load_picture(f).rgb, t.working_size, t.crop));
+      data.pictures.push_back(at_working_size(load_picture(f).rgb, t.working_size, t.crop));
     else
-      add_video_frames(f, t, pictures);
+      add_video_frames(f, t, data);
   }
-  if (pictures.empty()) throw UsageError("no pictures or video frames to train on in the inputs given");
-  return pictures;
+  if (data.pictures.empty()) throw UsageError("no pictures or video frames to train on in the inputs given");
+  return data;
 }
 
-// One step's crops: the first half at random places, the second half the same places shifted
-// by up to kMaxShift pixels, each pair from the same (maybe mirrored) picture.
+// One step's crops: the first half at random places; the second half pairs with them. A pair is
+// either a crop and the same place shifted by up to kMaxShift pixels, with a little noise added
+// (exact flow), or, from a video, the same place in the next frame (DIS flow, occlusions masked).
 struct Batch {
-  torch::Tensor images;                   // [2P,3,crop,crop]
-  torch::Tensor dreams;                   // the same crops of the optimizer's dreams
-  std::vector<std::pair<int, int>> shifts;  // (dy, dx) of each pair
+  torch::Tensor images;  // [2P,3,crop,crop]
+  torch::Tensor dreams;  // the optimizer's dreams of the first crops, for both crops of a pair
+                         // (the texture term compares channel correlations, which ignore where)
+  torch::Tensor where;   // [P,crop,crop,2]: where each pixel of a second crop was in its first,
+                         // as grid_sample's coordinates (-1..1 across the crop)
+  torch::Tensor trusted; // [P,1,crop,crop]: 1 where that is known (inside the crop, not occluded)
 };
 
-Batch sample_batch(const std::vector<torch::Tensor>& pictures, const std::vector<torch::Tensor>& dreams,
-                   const FilterTraining& t, std::mt19937_64& rng) {
+Batch sample_batch(const TrainingData& data, const std::vector<torch::Tensor>& dreams, const FilterTraining& t,
+                   std::mt19937_64& rng) {
   const int pairs = t.batch / 2, c = t.crop;
-  std::vector<torch::Tensor> first, second, dream_first, dream_second;
-  Batch b;
+  std::vector<torch::Tensor> first, second, dream_crops, where, trusted;
+  const auto crop = [c](const torch::Tensor& from, int64_t y0, int64_t x0, int dim = 1) {
+    return from.slice(dim, y0, y0 + c).slice(dim + 1, x0, x0 + c);
+  };
+  auto noise_random = at::detail::createCPUGenerator(rng());
+  const auto grid = torch::stack(torch::meshgrid({torch::arange(c, torch::kFloat), torch::arange(c, torch::kFloat)}, "ij"));
   for (int p = 0; p < pairs; ++p) {
-    const auto i = rng() % pictures.size();
-    auto picture = pictures[i], dream = dreams[i];
-    if (rng() % 2) picture = picture.flip(2), dream = dream.flip(2);
+    const bool motion = !data.motion.empty() && double(rng() % 1000) / 1000.0 < kMotionShare;
+    const MotionPair* m = motion ? &data.motion[rng() % data.motion.size()] : nullptr;
+    const auto i = m ? m->first : rng() % data.pictures.size();
+    auto picture = data.pictures[i], dream = dreams[i];
+    const int64_t margin = m ? 0 : kMaxShift;
     const int64_t h = picture.size(1), w = picture.size(2);
-    const int64_t y = kMaxShift + int64_t(rng() % uint64_t(h - c - 2 * kMaxShift + 1));
-    const int64_t x = kMaxShift + int64_t(rng() % uint64_t(w - c - 2 * kMaxShift + 1));
-    const int dy = int(rng() % (2 * kMaxShift + 1)) - kMaxShift, dx = int(rng() % (2 * kMaxShift + 1)) - kMaxShift;
-    const auto crop = [&](const torch::Tensor& from, int64_t y0, int64_t x0) {
-      return from.slice(1, y0, y0 + c).slice(2, x0, x0 + c);
-    };
-    first.push_back(crop(picture, y, x));
-    second.push_back(crop(picture, y + dy, x + dx));
-    dream_first.push_back(crop(dream, y, x));
-    dream_second.push_back(crop(dream, y + dy, x + dx));
-    b.shifts.push_back({dy, dx});
+    const int64_t y = margin + int64_t(rng() % uint64_t(h - c - 2 * margin + 1));
+    const int64_t x = margin + int64_t(rng() % uint64_t(w - c - 2 * margin + 1));
+    // (dy, dx) of each pixel of the second crop to its place in the first, and whether it is known.
+    torch::Tensor dy, dx, known;
+    torch::Tensor next;
+    if (m) {
+      next = m->next;
+      const auto flow = crop(m->back_flow, y, x, 0);
+      dx = flow.select(2, 0), dy = flow.select(2, 1), known = crop(m->trusted, y, x, 0);
+    } else {
+      const int sy = int(rng() % (2 * kMaxShift + 1)) - kMaxShift, sx = int(rng() % (2 * kMaxShift + 1)) - kMaxShift;
+      next = picture.roll({-sy, -sx}, {1, 2});  // pixel (i, j) is the picture's (i + sy, j + sx) inside the margin
+      dy = torch::full({c, c}, float(sy)), dx = torch::full({c, c}, float(sx)), known = torch::ones({c, c});
+    }
+    auto second_crop = crop(next, y, x);
+    if (!m) second_crop = (second_crop + torch::randn(second_crop.sizes(), noise_random) * kPairNoise).clamp(0.0, 1.0);
+    auto from_y = grid[0] + dy, from_x = grid[1] + dx;
+    known = known * (from_y >= 0) * (from_y <= c - 1) * (from_x >= 0) * (from_x <= c - 1);
+    auto at = torch::stack({from_x, from_y}, 2) * (2.0 / (c - 1)) - 1.0;
+    auto first_crop = crop(picture, y, x), dream_crop = crop(dream, y, x);
+    if (rng() % 2) {  // mirrored: the flow's x turns round too
+      first_crop = first_crop.flip(2), second_crop = second_crop.flip(2), dream_crop = dream_crop.flip(2);
+      at = at.flip(1) * torch::tensor({-1.0f, 1.0f}), known = known.flip(1);
+    }
+    first.push_back(first_crop), second.push_back(second_crop), dream_crops.push_back(dream_crop);
+    where.push_back(at), trusted.push_back(known.unsqueeze(0));
   }
   first.insert(first.end(), second.begin(), second.end());
-  dream_first.insert(dream_first.end(), dream_second.begin(), dream_second.end());
-  b.images = torch::stack(first);
-  // The second of each pair also gets a little noise, as the next frame of a clip has (grain,
-  // compression): the filter must not turn it into another texture (Gupta et al. 2017).
-  auto noise_random = at::detail::createCPUGenerator(rng());
-  auto second_half = b.images.slice(0, pairs);
-  second_half.add_(torch::randn(second_half.sizes(), noise_random) * kPairNoise).clamp_(0.0, 1.0);
-  b.images = b.images.to(t.device);
-  b.dreams = torch::stack(dream_first).to(t.device, torch::kFloat).div_(255.0);
+  const auto dreams_of_firsts = torch::stack(dream_crops);
+  Batch b;
+  b.images = torch::stack(first).to(t.device);
+  b.dreams = torch::cat({dreams_of_firsts, dreams_of_firsts}).to(t.device, torch::kFloat).div_(255.0);
+  b.where = torch::stack(where).to(t.device);
+  b.trusted = torch::stack(trusted).to(t.device, torch::kFloat);
   return b;
 }
 
@@ -231,19 +292,14 @@ torch::Tensor jittered_score(const Model& model, const Objective& objective, con
   return objective.score(model.forward(x, objective.taps()), x, region, &base);
 }
 
-// How far the two details of each pair disagree where their crops overlap.
-torch::Tensor temporal_loss(const torch::Tensor& detail, const std::vector<std::pair<int, int>>& shifts, int crop) {
-  const int64_t pairs = static_cast<int64_t>(shifts.size());
-  torch::Tensor total = torch::zeros({}, detail.options());
-  for (int64_t p = 0; p < pairs; ++p) {
-    const auto [dy, dx] = shifts[p];
-    // Pixel (i, j) of the second crop is pixel (i + dy, j + dx) of the first.
-    const int64_t y0 = std::max(0, dy), y1 = crop + std::min(0, dy), x0 = std::max(0, dx), x1 = crop + std::min(0, dx);
-    const auto a = detail[p].slice(1, y0, y1).slice(2, x0, x1);
-    const auto b = detail[pairs + p].slice(1, y0 - dy, y1 - dy).slice(2, x0 - dx, x1 - dx);
-    total = total + (a - b).pow(2).mean();
-  }
-  return total / std::max<int64_t>(1, pairs);
+// How far the two details of each pair disagree where the second's pixels are known in the first.
+torch::Tensor temporal_loss(const torch::Tensor& detail, const Batch& batch) {
+  const int64_t pairs = batch.where.size(0);
+  namespace F = torch::nn::functional;
+  const auto carried = F::grid_sample(detail.slice(0, 0, pairs), batch.where,
+                                      F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(true));
+  const auto diff = (detail.slice(0, pairs) - carried).pow(2) * batch.trusted;
+  return diff.sum() / (batch.trusted.sum() * detail.size(1) + 1e-6);
 }
 
 std::string trained_for_json(const Model& model, const FilterTraining& t) {
@@ -288,7 +344,8 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
   const torch::jit::GraphOptimizerEnabledGuard plain_graph(false);
   const auto model = load_model(t.model, ModelKind::Image, "a dream filter", t.device);
   const auto objective = make_objective(model, t.targets);
-  const auto pictures = training_pictures(t);
+  const auto data = training_data(t);
+  const auto& pictures = data.pictures;
 
   int first_step = 0;
   auto filter = DreamFilter::create(t.architecture, t.seed, t.device);
@@ -304,12 +361,14 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
   FilterTrainingReport report;
   report.first_step = first_step;
   report.pictures = static_cast<int>(pictures.size());
+  report.motion_pairs = static_cast<int>(data.motion.size());
   report.parameters = filter.parameter_count();
   double gain_mean = 0, texture_mean = 0, loss_mean = 0, gain_sum_first = 0, gain_sum_last = 0;
   double texture_sum_first = 0, texture_sum_last = 0;
   int first_count = 0, last_count = 0, gain_first_count = 0, gain_last_count = 0;
   const auto describe = [&](int step) {
     json training = {{"step", step},           {"steps", t.steps},          {"pictures", pictures.size()},
+                     {"motion_pairs", data.motion.size()},
                      {"batch", t.batch},       {"crop", t.crop},            {"seed", t.seed},
                      {"learning_rate", t.learning_rate}, {"content_weight", t.content_weight},
                      {"texture_weight", t.texture_weight}, {"objective_weight", t.objective_weight},
@@ -331,10 +390,10 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
   for (int step = first_step; step < t.steps; ++step) {
     // Seeded by the step, so a resumed run draws what an unbroken one would have.
     std::mt19937_64 rng(t.seed * 1000003ull + uint64_t(step));
-    const auto batch = sample_batch(pictures, dreams, t, rng);
+    const auto batch = sample_batch(data, dreams, t, rng);
     const auto detail = filter.forward(batch.images);
     const auto filtered = (batch.images + detail).clamp(0.0, 1.0);
-    auto loss = t.content_weight * detail.pow(2).mean() + t.temporal_weight * temporal_loss(detail, batch.shifts, t.crop);
+    auto loss = t.content_weight * detail.pow(2).mean() + t.temporal_weight * temporal_loss(detail, batch);
     const auto texture = texture_distance(model, textures, filtered, batch);
     if (t.texture_weight > 0) loss = loss + t.texture_weight * texture;
     // Without the dream term the gain is only watched (every few steps: it costs four passes).

@@ -67,6 +67,7 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
   if (is_style(r.mode)) job.params = style_video_params(r.mode == "thin_style");
   if (r.mode == "filter") {
     job.params = filter_video_params();
+    job.encode.preset = kFilterPreset;
     job.filter = r.filter;
   }
   apply_schedule(r, job.params.dream);

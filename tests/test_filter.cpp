@@ -137,6 +137,12 @@ TEST(Filter, TheCommandLineTrainsAndAppliesAFilter) {
   r = run_avdream({clip, "-o", video_out, "--filter", f, "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(test::read_frames(video_out).times.size(), test::read_frames(clip).times.size());
+  // A filter's render encodes with the fast preset (x264 writes its settings into the stream:
+  // veryfast searches with subme=2, medium with subme=7), unless --preset says otherwise.
+  EXPECT_NE(test::slurp(video_out).find(" subme=2 "), std::string::npos);
+  r = run_avdream({clip, "-o", video_out, "--filter", f, "--preset", "medium", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(test::slurp(video_out).find(" subme=7 "), std::string::npos);
 
   r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--batch", "3", "-q"});
   EXPECT_EQ(r.exit_code, 2);
@@ -204,6 +210,47 @@ TEST(Filter, TheFarmRendersAFilterJobAsOneRunDoes) {
   }
   EXPECT_GT(changed, 3.0) << "the filter changes the frames";
   EXPECT_LT(apart, 0.25 * changed) << "the farm's frames are the one run's";
+}
+
+// Trained on a clip, the temporal term learns from its real motion (each sampled frame with the
+// next and the flow between them): the filter trained to hold its detail along that motion
+// flickers clearly less on the clip than the same filter trained without it, and still dreams.
+TEST(Filter, TrainingOnAClipHoldsTheDreamAlongItsMotion) {
+  test::TempDir dir;
+  const auto clip = test::panning_clip(dir, "pan.mp4", false);
+  const auto trained = [&](double temporal_weight) {
+    auto t = tiny_training(dir);
+    t.checkpoint.clear();
+    t.inputs = {clip};
+    t.video_frames = 6;
+    t.temporal_weight = temporal_weight;
+    t.objective_weight = 1.0;
+    const auto path = (dir / ("t" + std::to_string(int(temporal_weight)) + ".filter.pt")).string();
+    const auto report = train_filter(t, path);
+    EXPECT_EQ(report.pictures, 6);
+    EXPECT_EQ(report.motion_pairs, 6) << "every sampled frame of the pan has a next frame and a trusted flow";
+    return path;
+  };
+  const auto filtered = [&](const std::string& filter) {
+    VideoJob job;
+    job.filter = filter;
+    job.params = filter_video_params();
+    job.params.flow = false;  // the filter alone, without the flow hold
+    job.audio = AudioMode::None;
+    job.encode.crf = 0;
+    const auto out = filter + ".mp4";
+    dream_video(clip, out, job);
+    return out;
+  };
+  const auto free = filtered(trained(0)), steady = filtered(trained(200));
+  const auto e_free = measure_warp_error(clip, free), e_steady = measure_warp_error(clip, steady);
+  const auto source = decoded_frames(clip), a = decoded_frames(steady);
+  double change = 0;
+  for (size_t i = 0; i < a.size(); ++i) change += mean_difference(source[i], a[i]) / a.size();
+  std::cout << "E_warp / source: trained without the temporal term " << e_free.output / e_free.source
+            << ", with it " << e_steady.output / e_steady.source << "; change " << change << " levels\n";
+  EXPECT_LT(e_steady.output, 0.8 * e_free.output);
+  EXPECT_GT(change, 1.0) << "the steady filter still changes the frames";
 }
 
 // The flow hold steadies a filtered clip (the shipped default filter on a pan over a photo): the

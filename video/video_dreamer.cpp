@@ -76,11 +76,17 @@ torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& c
 
 cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors) {
   cv::Mat d = tensor_to_mat32(detail), up, f, out;
+  if (!source_colors) {
+    // In grey levels, added straight to the 8-bit frame (rounded and saturated): one pass over
+    // the full-size frame instead of three, which counts at 1080p.
+    cv::resize(d * 255.0, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);
+    cv::add(source_rgb, up, out, cv::noArray(), CV_8UC3);
+    return out;
+  }
   cv::resize(d, up, source_rgb.size(), 0, 0, cv::INTER_LINEAR);
   source_rgb.convertTo(f, CV_32FC3, 1.0 / 255.0);
   cv::Mat dreamed = f + up;
-  if (source_colors)
-    dreamed = tensor_to_mat32(keep_colors(mat32_to_tensor(dreamed).clamp(0.0, 1.0), mat32_to_tensor(f)));
+  dreamed = tensor_to_mat32(keep_colors(mat32_to_tensor(dreamed).clamp(0.0, 1.0), mat32_to_tensor(f)));
   dreamed.convertTo(out, CV_8UC3, 255.0);  // saturates to [0,255]
   return out;
 }

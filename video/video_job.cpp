@@ -25,6 +25,9 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 struct StagesRun {
   int64_t written = 0;       // frames encoded
   double flow_seconds = 0;   // on the decode thread
+  double decode_seconds = 0;     // on the decode thread, flow aside
+  double composite_seconds = 0;  // on the encode thread
+  double encode_seconds = 0;
 };
 
 // decode + flow | dream (this thread) | composite + encode, joined by bounded queues. The
@@ -44,11 +47,13 @@ StagesRun run_stages(const std::string& input, const VideoDreamParams& params, b
   pipe.start([&] {
     FramePreparer preparer(info.width, info.height, params);
     for (int64_t n = 0; part.whole || n < frames_total; ++n) {
+      const auto t0 = Clock::now();
       auto frame = reader.next();
       if (!frame) break;
       part.place(*frame, n, info, input);
       auto prepared = preparer.prepare(std::move(*frame));
       run.flow_seconds += prepared.flow_seconds;
+      run.decode_seconds += seconds_since(t0) - prepared.flow_seconds;
       if (!to_dream->push(std::move(prepared))) return;
     }
     to_dream->close();
@@ -57,10 +62,15 @@ StagesRun run_stages(const std::string& input, const VideoDreamParams& params, b
     Compositor compositor(source_colors);
     while (auto d = to_encode->pop()) {
       const cv::Mat source = d->frame.rgb;
+      auto t0 = Clock::now();
       compositor.process(std::move(*d), [&](VideoFrame out) {
+        run.composite_seconds += seconds_since(t0);
+        const auto t1 = Clock::now();
         sheet.offer(out.index, out.time, source, out.rgb);
         writer.write(out);
         ++run.written;
+        run.encode_seconds += seconds_since(t1);
+        t0 = Clock::now();
       });
     }
   });
@@ -206,6 +216,9 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   report.extra_frames = totals.extra;
   report.dream_seconds = totals.dream_seconds;
   report.flow_seconds = run.flow_seconds;
+  report.decode_seconds = run.decode_seconds;
+  report.composite_seconds = run.composite_seconds;
+  report.encode_seconds = run.encode_seconds;
   report.width = info.width;
   report.height = info.height;
   report.warnings = reader.warnings();

@@ -18,9 +18,12 @@
 //             the look, this pushes the strength; measured over 1000 steps on the shipped
 //             filters' data: gain 1.57x -> 1.74x and likeness 0.75 -> 0.73 against weight 0);
 //   content:  the detail's mean square, so the picture stays what it was;
-//   temporal: half the batch is the other half shifted by a few pixels (exact flow, no
-//             occlusion inside) with a little noise added: the two details must agree where
-//             they overlap, so a moving, grainy picture keeps its dream in place.
+//   temporal: the second half of the batch pairs with the first: the same crop shifted by a
+//             few pixels with a little noise added (exact flow), or, from the training videos,
+//             the same place in the next frame (DIS flow as the video job computes it, occluded
+//             pixels masked out: real motion, grain and compression). The two details must
+//             agree where the second's pixels came from, so a moving picture keeps its dream in
+//             place.
 #include <avdream/dream_filter.hpp>
 #include <avdream/targets.hpp>
 
@@ -69,6 +72,7 @@ struct FilterTrainingReport {
   int steps = 0;            // done in this run (a resumed run starts where the checkpoint was)
   int first_step = 0;
   int pictures = 0;         // training pictures (video frames included)
+  int motion_pairs = 0;     // of the video frames, those with the next frame and its flow
   // The mean objective gain over the first and last 50 steps (a quarter of a shorter run).
   double gain_first = 0, gain_last = 0;
   double texture_first = 0, texture_last = 0;  // likewise for the texture distance

@@ -72,6 +72,9 @@ struct VideoReport {
   double seconds = 0.0;        // wall time of the whole job
   double dream_seconds = 0.0;  // time the network's thread spent dreaming
   double flow_seconds = 0.0;   // time spent on optical flow (on the decode thread)
+  double decode_seconds = 0.0;     // decoding and scaling to the working size (the decode thread, flow aside)
+  double composite_seconds = 0.0;  // adding the detail to full-size frames (the encode thread)
+  double encode_seconds = 0.0;     // encoding and writing (the encode thread)
   bool sound_dreamed = false;
   SoundReport sound;           // the soundtrack's dream, when sound_dreamed
   std::vector<std::string> warnings;  // damaged input

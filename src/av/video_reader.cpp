@@ -212,19 +212,29 @@ std::vector<int64_t> scan_frame_times(const std::string& path, double start, dou
   return times;
 }
 
-int for_each_sampled_frame(const std::string& path, int count, const std::function<void(const cv::Mat& rgb)>& use) {
+int for_each_sampled_frame(const std::string& path, int count,
+                           const std::function<void(const cv::Mat& rgb, const cv::Mat& next)>& use) {
   VideoReader reader(path);
   const int64_t every = std::max<int64_t>(1, reader.info().frame_count / std::max(1, count));
   int64_t n = 0;
   int taken = 0;
-  while (taken < count) {
+  cv::Mat sampled;  // waiting for the frame after it
+  while (true) {
     auto frame = reader.next();
-    if (!frame) break;
+    if (!sampled.empty()) {
+      use(sampled, frame ? frame->rgb : cv::Mat());
+      sampled.release();
+    }
+    if (!frame || taken == count) break;
     if (n++ % every) continue;
     ++taken;
-    use(frame->rgb);
+    sampled = frame->rgb.clone();
   }
   return taken;
+}
+
+int for_each_sampled_frame(const std::string& path, int count, const std::function<void(const cv::Mat& rgb)>& use) {
+  return for_each_sampled_frame(path, count, [&](const cv::Mat& rgb, const cv::Mat&) { use(rgb); });
 }
 
 }  // namespace avdream

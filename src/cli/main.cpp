@@ -104,6 +104,7 @@ int dream_picture(const Options& o) {
 
 int dream_clip(const Options& o) {
   const auto report = dream_video(o.input(), o.output, o.video_job(), video_progress(show_progress(o.quiet)));
+  const auto ms_per_frame = [&](double seconds) { return 1000 * seconds / std::max<int64_t>(1, report.frames); };
   if (show_progress(o.quiet)) std::fprintf(stderr, "\n");
   for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
   if (!o.quiet)
@@ -114,7 +115,11 @@ int dream_clip(const Options& o) {
               << std::setprecision(2) << report.frames / std::max(report.seconds, 1e-9) << " fps";
     if (o.verbose)
       std::cout << "; " << report.cold_frames << " cold frames, " << report.scene_cuts << " scene cuts, network busy "
-                << std::setprecision(0) << 100 * report.dream_seconds / std::max(report.seconds, 1e-9) << "% of the time";
+                << std::setprecision(0) << 100 * report.dream_seconds / std::max(report.seconds, 1e-9)
+                << "% of the time; per frame: decode " << ms_per_frame(report.decode_seconds) << " ms, flow "
+                << ms_per_frame(report.flow_seconds) << " ms, dream " << ms_per_frame(report.dream_seconds)
+                << " ms, composite " << ms_per_frame(report.composite_seconds) << " ms, encode "
+                << ms_per_frame(report.encode_seconds) << " ms";
     if (report.sound_dreamed)
       std::cout << "; soundtrack dreamed in " << std::setprecision(1) << report.sound.seconds << " s (heard as "
                 << report.sound.top_before << " -> " << report.sound.top_after << ")";

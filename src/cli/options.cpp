@@ -101,7 +101,7 @@ void add_commands(CLI::App& app, Options& o) {
       ->capture_default_str();
   train->add_option("--content-weight", tr.content_weight, "Weight of keeping the picture (the detail's mean square)")
       ->capture_default_str();
-  train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between shifted crops (steadiness)")
+  train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between the two frames of a pair (shifted crops, and consecutive video frames along their flow): steadiness")
       ->capture_default_str();
   train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
   auto& rt = o.retrain;
@@ -211,7 +211,9 @@ void add_video_options(CLI::App& app, Options& o) {
   app.add_option("--duration", v.duration, "Length of the section (seconds); with --spectro, of each sound")->group(video_group);
   app.add_option("--codec", v.encode.codec, "libx264, libx265 or libvpx-vp9 (default: libvpx-vp9 for .webm, else libx264)")->group(video_group);
   app.add_option("--crf", v.encode.crf, "Constant quality (lower is better)")->capture_default_str()->group(video_group);
-  app.add_option("--preset", v.encode.preset, "x264/x265 speed preset")->capture_default_str()->group(video_group);
+  app.add_option("--preset", o.preset, "x264/x265 speed preset")
+      ->default_str(v.encode.preset + " (" + kFilterPreset + " with --filter: the encoder would take most of the time)")
+      ->group(video_group);
   app.add_option("--audio", o.audio,
                  "dream (the soundtrack through the audio model; the default when one is found), keep (copy "
                  "the source's sound) or none")
@@ -330,6 +332,8 @@ VideoJob Options::video_job() const {
   schedule.lay_over(job.params.dream);
   video_flags.lay_over(job.params);
   job.filter = filter;
+  if (preset) job.encode.preset = *preset;
+  else if (!filter.empty()) job.encode.preset = kFilterPreset;
   job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
   if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
     try {

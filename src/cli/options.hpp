@@ -84,6 +84,7 @@ struct Options {
   RetrainCommand retrain;
   StudioSettings studio;  // `avdream studio`
   std::string filter;           // --filter: a dream filter in place of the optimizer
+  std::optional<std::string> preset;  // --preset; unset: EncodeSettings' own, or kFilterPreset with --filter
   std::string device = "cpu";
   int threads = 0;  // 0: every core
   bool quiet = false;

@@ -23,7 +23,7 @@ int train_filter_command(const Options& o) {
   if (show) std::fprintf(stderr, "\n");
   if (!o.quiet)
     std::cout << "trained " << o.output << " (" << report.parameters << " parameters, " << report.pictures
-              << " pictures, steps " << report.first_step + 1 << "-" << report.first_step + report.steps << " in "
+              << " pictures, " << report.motion_pairs << " with the next frame, steps " << report.first_step + 1 << "-" << report.first_step + report.steps << " in "
               << std::fixed << std::setprecision(0) << report.seconds << " s; objective gain " << std::setprecision(2)
               << report.gain_first << "x -> " << report.gain_last << "x, texture distance " << std::setprecision(3)
               << report.texture_first << " -> " << report.texture_last << "; dreaming the targets "
