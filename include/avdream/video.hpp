@@ -50,7 +50,7 @@ VideoDreamParams default_video_params();
 VideoDreamParams style_video_params(bool thin = false);
 // Video defaults for a dream filter: the default video settings with a firm flow hold. A filter
 // dreams each frame anew, so its detail flickers more than the optimizer's warm-started one.
-// Holding the detail along the flow (bench/filter_bench --holds, the shipped default filter on
+// Holding the detail along the flow (bench/filter_bench --holds, the first default filter on
 // friday.mp4, E_warp over the source's / share of the dream's change kept): weight 0 2.91 / 1.00,
 // 3 1.88 / 0.94, 6 1.68 / 0.91, 12 1.55 / 0.88, 24 1.48 / 0.86. 12: most of the gain, little fade.
 VideoDreamParams filter_video_params();
