@@ -149,19 +149,18 @@ Batch sample_batch(const TrainingData& data, const std::vector<torch::Tensor>& d
     const int64_t y = margin + int64_t(rng() % uint64_t(h - c - 2 * margin + 1));
     const int64_t x = margin + int64_t(rng() % uint64_t(w - c - 2 * margin + 1));
     // (dy, dx) of each pixel of the second crop to its place in the first, and whether it is known.
-    torch::Tensor dy, dx, known;
-    torch::Tensor next;
+    torch::Tensor dy, dx, known, second_crop;
     if (m) {
-      next = m->next;
+      second_crop = crop(m->next, y, x);
       const auto flow = crop(m->back_flow, y, x, 0);
       dx = flow.select(2, 0), dy = flow.select(2, 1), known = crop(m->trusted, y, x, 0);
     } else {
+      // Pixel (i, j) of the second crop is the first's (i + sy, j + sx), inside the margin.
       const int sy = int(rng() % (2 * kMaxShift + 1)) - kMaxShift, sx = int(rng() % (2 * kMaxShift + 1)) - kMaxShift;
-      next = picture.roll({-sy, -sx}, {1, 2});  // pixel (i, j) is the picture's (i + sy, j + sx) inside the margin
+      second_crop = crop(picture, y + sy, x + sx);
+      second_crop = (second_crop + torch::randn(second_crop.sizes(), noise_random) * kPairNoise).clamp(0.0, 1.0);
       dy = torch::full({c, c}, float(sy)), dx = torch::full({c, c}, float(sx)), known = torch::ones({c, c});
     }
-    auto second_crop = crop(next, y, x);
-    if (!m) second_crop = (second_crop + torch::randn(second_crop.sizes(), noise_random) * kPairNoise).clamp(0.0, 1.0);
     auto from_y = grid[0] + dy, from_x = grid[1] + dx;
     known = known * (from_y >= 0) * (from_y <= c - 1) * (from_x >= 0) * (from_x <= c - 1);
     auto at = torch::stack({from_x, from_y}, 2) * (2.0 / (c - 1)) - 1.0;
