@@ -147,6 +147,9 @@ TEST(Filter, TheCommandLineTrainsAndAppliesAFilter) {
   r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--batch", "3", "-q"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--batch"), std::string::npos) << r.err;
+  r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--temporal-weight", "nan", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--temporal-weight"), std::string::npos) << r.err;  // the flag, not the library's field
   // An output that cannot be written is refused before the training, not after it.
   r = run_avdream({"train-filter", "-o", (dir / "no" / "such" / "g.filter.pt").string(), "--images", photo, "--steps",
                    "100000", "-q"});
