@@ -9,13 +9,15 @@
 //               own distance to it, averaged over block_5, block_9 and block_12 (goal <= 0.75);
 //               with a contact sheet (photo | optimizer | filter) to look at;
 //   stability:  E_warp of a filtered clip over the source's, without and with the flow hold
-//               (goals <= 1.3 and <= 1.1).
+//               (goals <= 1.3 and <= 1.1), with what the hold keeps of the dream: its change
+//               from the source and its fine detail (mean |Laplacian|: a hold that resamples the
+//               carried frame softens it, and a softer dream flickers less by E_warp alone).
 //
 //   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png] [--look]
 //                            [--holds 1,2,4] [--stability]
 //   (without a filter: an untrained one, for the speed figures alone; --look: strength and
 //   likeness alone, for comparing trainings quickly; --stability: the stability figures alone;
-//   --holds: the flow hold's weights to measure, each with the dream's change it keeps)
+//   --holds: the flow hold's output weights to measure, each with the dream's change it keeps)
 #include <avdream/avdream.hpp>
 
 #include "bench_support.hpp"
@@ -40,6 +42,23 @@ namespace {
 torch::Tensor gram(const torch::Tensor& act) {
   const auto f = act[0].flatten(1);
   return f.matmul(f.t()) / double(f.numel());
+}
+
+// Mean absolute Laplacian of a clip's frames at 320 px (its fine detail: blur lowers it).
+double sharpness(const std::string& clip, double duration) {
+  VideoReader a(clip, 0.0, duration);
+  double sum = 0;
+  int64_t n = 0;
+  while (auto f = a.next()) {
+    cv::Mat x, g, l;
+    const double scale = std::min(1.0, 320.0 / f->rgb.cols);
+    cv::resize(f->rgb, x, {}, scale, scale, cv::INTER_AREA);
+    cv::cvtColor(x, g, cv::COLOR_RGB2GRAY);
+    cv::Laplacian(g, l, CV_32F);
+    sum += cv::mean(cv::abs(l))[0];
+    ++n;
+  }
+  return n ? sum / double(n) : 0.0;
 }
 
 // Mean absolute difference between the frames of two clips of the same section (how much of a
@@ -218,7 +237,7 @@ int main(int argc, char** argv) {
   const auto without = (tmp / "noflow.mp4").string();
   render(in, without, filter_path, false, filter.working_size(), 2.0);
   const auto e_without = measure_warp_error(in, without, 320, 0.0, 2.0);
-  const double change_without = mean_change(in, without, 2.0);
+  const double change_without = mean_change(in, without, 2.0), fine_without = sharpness(without, 2.0);
   std::printf("\nstability on %s: E_warp / source  %.2f without flow (change from the source %.4f)\n", clip.c_str(),
               e_without.output / e_without.source, change_without);
   for (const double hold : holds) {
@@ -226,8 +245,10 @@ int main(int argc, char** argv) {
     render(in, with, filter_path, true, filter.working_size(), 2.0, hold);
     const auto e_with = measure_warp_error(in, with, 320, 0.0, 2.0);
     const double change = mean_change(in, with, 2.0);
-    std::printf("  flow hold %-5g E_warp / source  %.2f, change from the source %.4f (%.2f of the unheld)\n", hold,
-                e_with.output / e_with.source, change, change / std::max(1e-12, change_without));
+    std::printf("  flow hold %-5g E_warp / source  %.2f, change from the source %.4f (%.2f of the unheld), "
+                "fine detail %.2f of the unheld\n",
+                hold, e_with.output / e_with.source, change, change / std::max(1e-12, change_without),
+                sharpness(with, 2.0) / std::max(1e-12, fine_without));
   }
   fs::remove_all(tmp);
   return 0;

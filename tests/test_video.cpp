@@ -162,6 +162,17 @@ TEST(Video, FlowWarpingFlickersFarLessThanDreamingEachFrameAlone) {
   RecordProperty("ewarp_noflow", std::to_string(b.output));
 }
 
+TEST(Video, MatchBrightnessTakesTheCarriedFrameToThisFramesLight) {
+  // The carried frame gets the gain and offset that take the previous picture to this one.
+  torch::manual_seed(1);
+  const auto previous = torch::rand({3, 8, 8});
+  const auto now = previous * 0.5 + 0.1;  // a fade: half the contrast, a little lift
+  EXPECT_TRUE(torch::allclose(match_brightness(previous, previous, now), now, 1e-5, 1e-5));
+  const auto carried = previous + 0.05;   // the previous output: the picture and its dream
+  EXPECT_TRUE(torch::allclose(match_brightness(carried, previous, now), now + 0.025, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(match_brightness(carried, previous, previous), carried, 1e-5, 1e-5));
+}
+
 TEST(Video, TheTemporalLossHoldsKeptPixelsToTheCarriedFrame) {
   // By hand: weight 1 on a kept pixel is the midpoint, an occluded pixel stays as dreamed.
   const auto dreamed = torch::full({3, 1, 2}, 0.8f), carried = torch::full({3, 1, 2}, 0.2f);

@@ -54,7 +54,8 @@ VideoDreamParams style_video_params(bool thin) {
 
 VideoDreamParams filter_video_params() {
   VideoDreamParams p = default_video_params();
-  p.temporal_weight = 12.0;
+  p.blend = 0.92;
+  p.temporal_weight = 6.0;
   return p;
 }
 
@@ -72,6 +73,14 @@ torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& c
                             double weight) {
   const auto w = mask * weight;
   return (dreamed + w * carried) / (1.0 + w);
+}
+
+torch::Tensor match_brightness(const torch::Tensor& carried, const torch::Tensor& from, const torch::Tensor& to) {
+  // A flat `from` has no contrast to scale: only its level is moved.
+  const double from_contrast = from.std().item<double>();
+  const double gain = from_contrast > 1e-3 ? to.std().item<double>() / from_contrast : 1.0;
+  const double offset = to.mean().item<double>() - gain * from.mean().item<double>();
+  return carried * gain + offset;
 }
 
 cv::Mat composite(const cv::Mat& source_rgb, const torch::Tensor& detail, bool source_colors) {

@@ -50,9 +50,13 @@ VideoDreamParams default_video_params();
 VideoDreamParams style_video_params(bool thin = false);
 // Video defaults for a dream filter: the default video settings with a firm flow hold. A filter
 // dreams each frame anew, so its detail flickers more than the optimizer's warm-started one.
-// Holding the detail along the flow (bench/filter_bench --holds, the first default filter on
-// friday.mp4, E_warp over the source's / share of the dream's change kept): weight 0 2.91 / 1.00,
-// 3 1.88 / 0.94, 6 1.68 / 0.91, 12 1.55 / 0.88, 24 1.48 / 0.86. 12: most of the gain, little fade.
+// Measured (bench/filter_bench --holds, the default filter on friday.mp4, E_warp over the
+// source's, with 0.92 of the detail carried): output hold 0 1.67, 1 1.53, 3 1.41, 6 1.32
+// (without the flow 3.37), all keeping 0.93 of the dream's change. Any hold softens the finest
+// detail (each frame resamples the carried one: mean |Laplacian| at 0.66 of the unheld render's
+// with 0, 0.57 with 6). Both holds remember about a dozen frames (0.92 and 6/7 a frame), which a
+// farm's warm-up (16 frames) covers. Library callers with a filter start from these: a blend of 1
+// would carry the filter's detail unchanged for ever where the flow holds.
 VideoDreamParams filter_video_params();
 void check_video_params(const VideoDreamParams& params);
 
@@ -138,11 +142,11 @@ class VideoDreamer : public DreamStage {
 };
 
 // The dream stage with a dream filter (dream_filter.hpp) in place of the optimizer: one forward
-// pass per frame at working size. With the flow on, the temporal hold (temporal_hold, weight
-// params.temporal_weight) keeps the detail where the previous frame's detail, carried along the
-// flow, already was. It holds the detail, not the output as VideoDreamer does: a firm hold
-// (filter_video_params()) must not hold back the picture itself (a fade, a flash). Scene cuts
-// start afresh.
+// pass per frame at working size. With the flow on, a frame is held as the optimizer's warm frame
+// is: the previous detail carried along the flow where it holds (share params.blend, in place of
+// the warm start), then the output held to the previous output (temporal_hold, weight
+// params.temporal_weight) carried at this frame's brightness (match_brightness), so that a fade
+// or a flash is not held back. Scene cuts start afresh.
 class FilterDreamer : public DreamStage {
  public:
   FilterDreamer(DreamFilter filter, VideoDreamParams params);
@@ -155,7 +159,7 @@ class FilterDreamer : public DreamStage {
  private:
   DreamFilter filter_;
   VideoDreamParams params_;
-  torch::Tensor previous_detail_;
+  torch::Tensor previous_detail_, previous_output_, previous_base_;
   DreamTotals totals_;
 };
 
@@ -185,5 +189,11 @@ class Compositor : public Stage<DreamedFrame, VideoFrame> {
 // onto this frame, `mask` ([1,h,w]) the flow's consistency.
 torch::Tensor temporal_hold(const torch::Tensor& dreamed, const torch::Tensor& carried, const torch::Tensor& mask,
                             double weight);
+
+// `carried` (the previous output carried along the flow) at this frame's brightness and contrast:
+// the gain and offset that take the previous source picture (`from`) to this one (`to`), over the
+// whole frame. In a fade or a flash the hold then keeps the dream's and the picture's steady
+// detail without holding back the change of light.
+torch::Tensor match_brightness(const torch::Tensor& carried, const torch::Tensor& from, const torch::Tensor& to);
 
 }  // namespace avdream

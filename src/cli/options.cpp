@@ -49,11 +49,16 @@ const CLI::Option* given_empty(const CLI::App& app) {
 
 // "4 (3 with --style)": a flag's defaults in its help, as the library's functions give them.
 template <typename T>
-std::string defaults(T plain, T styled) {
+std::string defaults(T plain, T styled, T filtered) {
   std::ostringstream text;
   text << plain;
   if (styled != plain) text << " (" << styled << " with --style)";
+  if (filtered != plain) text << " (" << filtered << " with --filter)";
   return text.str();
+}
+template <typename T>
+std::string defaults(T plain, T styled) {
+  return defaults(plain, styled, plain);
 }
 
 // The commands: models, layers and the farm's steps.
@@ -191,18 +196,18 @@ void add_style_options(CLI::App& app, Options& o) {
 
 void add_video_options(CLI::App& app, Options& o) {
   const std::string video_group = "Video";
-  const VideoDreamParams video = default_video_params(), style_video = style_video_params();
+  const VideoDreamParams video = default_video_params(), style_video = style_video_params(),
+                         filter_video = filter_video_params();
   auto& v = o.video;
   auto& vf = o.video_flags;
   app.add_option("--blend", vf.blend, "Share of the previous frame's dream carried over along the flow")
-      ->default_str(defaults(video.blend, style_video.blend))->group(video_group);
+      ->default_str(defaults(video.blend, style_video.blend, filter_video.blend))->group(video_group);
   app.add_option("--warm-iterations", vf.warm_iterations, "Steps for a frame that continues the previous dream")
       ->default_str(defaults(video.warm_iterations, style_video.warm_iterations))->group(video_group);
   app.add_option("--temporal-weight", vf.temporal_weight,
                  "Weight of the temporal loss: how firmly a frame holds to the previous output carried along the "
                  "flow (0: not at all)")
-      ->default_str(defaults(video.temporal_weight, style_video.temporal_weight) + " (" +
-                    std::to_string(int(filter_video_params().temporal_weight)) + " with --filter: its detail is held)")
+      ->default_str(defaults(video.temporal_weight, style_video.temporal_weight, filter_video.temporal_weight))
       ->group(video_group);
   app.add_flag("--no-flow", vf.no_flow, "Dream every frame from scratch")->group(video_group);
   app.add_option("--scene-cut", vf.scene_cut, "Share of the frame where the flow fails that starts a new scene")
