@@ -37,7 +37,7 @@ torch::Tensor FilterDreamer::dream(const PreparedFrame& in, FrameReport* report)
     carried_detail = detail;
     // A black or flat frame has no light to match: its dream is held as it was (as VideoDreamer
     // holds it), and the next picture is held to the last frame that had one.
-    if (params_.temporal_weight > 0.0 && !in.flat) {
+    if (params_.temporal_weight > 0.0 && !in.flat && previous_output_.defined()) {
       const auto carried = match_brightness(carry(previous_output_), previous_base_, base);
       detail = temporal_hold(base + detail, carried, mask, params_.temporal_weight) - base;
     }

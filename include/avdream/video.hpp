@@ -153,7 +153,7 @@ class FilterDreamer : public DreamStage {
   // The filter's detail for this frame at working size ([3,h,w]), as VideoDreamer::dream.
   torch::Tensor dream(const PreparedFrame& in, FrameReport* report = nullptr);
   void process(PreparedFrame in, const Emit& emit) override;
-  void reset() override { previous_detail_ = torch::Tensor(); }
+  void reset() override { previous_detail_ = previous_output_ = previous_base_ = torch::Tensor(); }
   DreamTotals totals() const override { return totals_; }
 
  private:
