@@ -94,6 +94,15 @@ std::string panning_clip(const TempDir& dir, const std::string& name, bool tone)
   return path;
 }
 
+std::string fading_clip(const TempDir& dir, const std::string& name) {
+  const auto path = (dir / name).string();
+  const auto r = run_command("ffmpeg -v error -y -loop 1 -framerate 15 -t 2 -i '" + sample_image("owl.jpg").string() +
+                             "' -vf \"crop=192:144:x='t*30':y=100,setsar=1,fade=t=out:st=0.4:d=0.5:enable='lt(t,1)',"
+                             "fade=t=in:st=1.0:d=0.5:enable='gte(t,1)',format=yuv420p\" -c:v libx264 '" + path + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return path;
+}
+
 Probe probe(const std::string& path) {
   const auto r = run_command("ffprobe -v error -show_entries stream=codec_type,duration -of csv=p=0 '" + path + "'");
   Probe p;

@@ -61,6 +61,8 @@ int line_count(const std::string& text);
 // A 2 s, 15 fps clip of a photo panning right by 30 px a second, with a 440 Hz tone (made with
 // the ffmpeg program).
 std::string panning_clip(const TempDir& dir, const std::string& name = "pan.mp4", bool tone = true);
+// The same pan (no sound) fading to black over 0.4-0.9 s, black to 1 s, fading back in to 1.5 s.
+std::string fading_clip(const TempDir& dir, const std::string& name = "fade.mp4");
 
 // ffprobe's view of a file's streams.
 struct Probe {

@@ -172,6 +172,20 @@ std::vector<cv::Mat> decoded_frames(const std::string& path) {
 
 double mean_difference(const cv::Mat& a, const cv::Mat& b) { return cv::norm(a, b, cv::NORM_L1) / double(a.total() * 3); }
 
+// `in` through the shipped default filter with its own video settings, with or without the flow
+// (held.mp4 / unheld.mp4 in `dir`), losslessly.
+std::string render_default_filter(const std::string& in, const test::TempDir& dir, bool flow) {
+  VideoJob job;
+  job.filter = resolve_filter("default");
+  job.params = filter_video_params();
+  job.params.flow = flow;
+  job.audio = AudioMode::None;
+  job.encode.crf = 0;
+  const auto out = (dir / (flow ? "held.mp4" : "unheld.mp4")).string();
+  dream_video(in, out, job);
+  return out;
+}
+
 }  // namespace
 
 // A filter job split into farm chunks joins into what one run gives (the hand-over dissolves
@@ -263,18 +277,7 @@ TEST(Filter, TrainingOnAClipHoldsTheDreamAlongItsMotion) {
 TEST(Filter, TheFlowHoldSteadiesAFilteredClipAndKeepsItsDream) {
   test::TempDir dir;
   const auto in = test::panning_clip(dir, "pan.mp4", false);
-  const auto render = [&](bool flow) {
-    VideoJob job;
-    job.filter = resolve_filter("default");
-    job.params = filter_video_params();
-    job.params.flow = flow;
-    job.audio = AudioMode::None;
-    job.encode.crf = 0;
-    const auto out = (dir / (flow ? "held.mp4" : "unheld.mp4")).string();
-    dream_video(in, out, job);
-    return out;
-  };
-  const auto held = render(true), unheld = render(false);
+  const auto held = render_default_filter(in, dir, true), unheld = render_default_filter(in, dir, false);
   const auto e_held = measure_warp_error(in, held), e_unheld = measure_warp_error(in, unheld);
   const auto source = decoded_frames(in), a = decoded_frames(held), b = decoded_frames(unheld);
   ASSERT_EQ(a.size(), source.size());
@@ -298,23 +301,9 @@ TEST(Filter, TheFlowHoldSteadiesAFilteredClipAndKeepsItsDream) {
 // light to match, must not blow up the next one (140 levels, before that was mended).
 TEST(Filter, TheFlowHoldFollowsAFade) {
   test::TempDir dir;
-  const auto clip = (dir / "fade.mp4").string();
-  // 2 s panning across the owl, fading out over 0.4-0.9 s, black to 1 s, fading in to 1.5 s.
-  ASSERT_EQ(test::run_command("ffmpeg -v error -y -loop 1 -framerate 15 -t 2 -i '" + test::sample_image("owl.jpg").string() +
-                        "' -vf \"crop=192:144:x='t*30':y=100,setsar=1,fade=t=out:st=0.4:d=0.5:enable='lt(t,1)',"
-                        "fade=t=in:st=1.0:d=0.5:enable='gte(t,1)',format=yuv420p\" -c:v libx264 '" + clip + "'").exit_code, 0);
-  const auto render = [&](bool flow) {
-    VideoJob job;
-    job.filter = resolve_filter("default");
-    job.params = filter_video_params();
-    job.params.flow = flow;
-    job.audio = AudioMode::None;
-    job.encode.crf = 0;
-    const auto out = (dir / (flow ? "held.mp4" : "unheld.mp4")).string();
-    dream_video(clip, out, job);
-    return out;
-  };
-  const auto held = decoded_frames(render(true)), unheld = decoded_frames(render(false));
+  const auto clip = test::fading_clip(dir);
+  const auto held = decoded_frames(render_default_filter(clip, dir, true)),
+             unheld = decoded_frames(render_default_filter(clip, dir, false));
   const auto source = decoded_frames(clip);
   ASSERT_EQ(held.size(), source.size());
   ASSERT_EQ(unheld.size(), source.size());

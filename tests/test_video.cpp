@@ -383,11 +383,7 @@ TEST(Video, ASceneCutRestartsTheDream) {
 // cut of the test above still restarts.
 TEST(Video, AFadeToBlackAndBackIsNoSceneCut) {
   test::TempDir dir;
-  const auto clip = (dir / "fade.mp4").string();
-  // 2 s panning across the owl, fading out over 0.4-0.9 s, black to 1 s, fading in to 1.5 s.
-  ASSERT_EQ(run_command("ffmpeg -v error -y -loop 1 -framerate 15 -t 2 -i '" + test::sample_image("owl.jpg").string() +
-                        "' -vf \"crop=192:144:x='t*30':y=100,setsar=1,fade=t=out:st=0.4:d=0.5:enable='lt(t,1)',"
-                        "fade=t=in:st=1.0:d=0.5:enable='gte(t,1)',format=yuv420p\" -c:v libx264 '" + clip + "'").exit_code, 0);
+  const auto clip = test::fading_clip(dir);
   auto render = [&](double scene_cut, const std::string& name) {
     VideoJob job;
     job.params.dream.max_size = 128;
