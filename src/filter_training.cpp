@@ -29,9 +29,15 @@ using nlohmann::json;
 namespace {
 
 constexpr int kMaxShift = 8;    // pixels between the two crops of a shifted temporal pair
-constexpr double kPairNoise = 0.02;  // standard deviation of the noise on a shifted pair's second crop
+// What a camera changes between two frames besides the motion, put on a shifted pair's second crop
+// so the filter learns to ignore it: grain (the standard deviation of its brightness, and as much
+// again of colour noise over the three channels) of one to four pixels' size, as film grain and
+// compression are, and a slight change of exposure and level (old film flickers).
+constexpr double kPairNoise = 0.03;
+constexpr double kPairExposure = 0.04, kPairLevel = 0.02;  // at most, either way
 constexpr double kMotionShare = 0.5;  // of the temporal pairs, real motion when videos give some
 constexpr double kMinTrusted = 0.5;   // a motion pair whose flow is trusted on less of it is a cut
+constexpr int kColourScale = 16;  // pixels: the colour term compares means over squares this size
 constexpr int kWatchEvery = 4;  // steps between looks at the objective's gain when it is not trained
 constexpr int kMaxRoll = 16;    // the model sees the filtered crops rolled by up to this...
 constexpr double kMinScale = 0.7, kMaxScale = 1.2;  // ...and scaled by this much
@@ -72,6 +78,19 @@ torch::Tensor at_working_size(const cv::Mat& rgb8, const FilterTraining& t) {
   cv::Mat f;
   rgb8.convertTo(f, CV_32FC3, 1.0 / 255.0);
   return at_working_size(mat32_to_tensor(f), t.working_size, t.crop);
+}
+
+double uniform(std::mt19937_64& rng, double lo, double hi) { return lo + (hi - lo) * double(rng() % 100001) / 100000.0; }
+
+// A second frame's camera noise on a crop [3,h,w] (kPairNoise, kPairExposure).
+torch::Tensor with_camera_noise(const torch::Tensor& crop, at::Generator& noise_random, std::mt19937_64& rng) {
+  const int64_t grain = int64_t(1) << (rng() % 3), h = crop.size(1), w = crop.size(2);
+  const auto grain_noise = [&](int64_t channels, double deviation) {
+    auto n = torch::randn({channels, (h + grain - 1) / grain, (w + grain - 1) / grain}, noise_random) * deviation;
+    return grain > 1 ? resize(n, h, w) : n;
+  };
+  const double gain = 1.0 + uniform(rng, -kPairExposure, kPairExposure), level = uniform(rng, -kPairLevel, kPairLevel);
+  return (crop * gain + level + grain_noise(1, kPairNoise) + grain_noise(3, kPairNoise / 2)).clamp(0.0, 1.0);
 }
 
 // The sampled frames, each with the frame after it and the flow between them (as the video
@@ -119,7 +138,7 @@ TrainingData training_data(const FilterTraining& t) {
 }
 
 // One step's crops: the first half at random places; the second half pairs with them. A pair is
-// either a crop and the same place shifted by up to kMaxShift pixels, with a little noise added
+// either a crop and the same place shifted by up to kMaxShift pixels, with camera noise added
 // (exact flow), or, from a video, the same place in the next frame (DIS flow, occlusions masked).
 struct Batch {
   torch::Tensor images;  // [2P,3,crop,crop]
@@ -158,7 +177,7 @@ Batch sample_batch(const TrainingData& data, const std::vector<torch::Tensor>& d
       // Pixel (i, j) of the second crop is the first's (i + sy, j + sx), inside the margin.
       const int sy = int(rng() % (2 * kMaxShift + 1)) - kMaxShift, sx = int(rng() % (2 * kMaxShift + 1)) - kMaxShift;
       second_crop = crop(picture, y + sy, x + sx);
-      second_crop = (second_crop + torch::randn(second_crop.sizes(), noise_random) * kPairNoise).clamp(0.0, 1.0);
+      second_crop = with_camera_noise(second_crop, noise_random, rng);
       dy = torch::full({c, c}, float(sy)), dx = torch::full({c, c}, float(sx)), known = torch::ones({c, c});
     }
     auto from_y = grid[0] + dy, from_x = grid[1] + dx;
@@ -182,12 +201,39 @@ Batch sample_batch(const TrainingData& data, const std::vector<torch::Tensor>& d
   return b;
 }
 
+// Everything the target dreams depend on: the pictures themselves (their sizes and mean colours,
+// in order: renaming a file keeps its dream, another picture or order does not), the model, the
+// targets (guide and style pictures by name and size) and the optimizer's schedule. A cache made for anything else is dreamed again.
+torch::Tensor dreams_fingerprint(const Model& model, const std::vector<torch::Tensor>& pictures, const FilterTraining& t) {
+  const auto& d = t.dream;
+  const auto& st = t.targets.style;
+  const auto files = [](const std::vector<std::string>& paths) {  // a guide or a painting: its name and size
+    json list = json::array();
+    std::error_code ec;
+    for (const auto& p : paths) list.push_back({p, fs::file_size(p, ec)});
+    return list;
+  };
+  json j = {{"model", model.name()}, {"layers", t.targets.layers}, {"classes", t.targets.classes},
+            {"guides", files(t.targets.guides)}, {"class_weight", t.targets.class_weight},
+            {"style", {files(st.images), st.blend, st.layers, st.content_layer, st.style_weight, st.content_weight,
+                       st.tv_weight, st.scale, st.original_colors}},
+            {"dream", {d.octaves, d.octave_scale, d.iterations, d.step, d.jitter, d.tile_size}}, {"seed", t.seed}};
+  for (const auto& p : pictures) {
+    const auto means = p.mean({1, 2});
+    j["pictures"].push_back({p.size(1), p.size(2), std::lround(means[0].item<double>() * 1e6),
+                             std::lround(means[1].item<double>() * 1e6), std::lround(means[2].item<double>() * 1e6)});
+  }
+  const auto text = j.dump();
+  return torch::tensor(std::vector<uint8_t>(text.begin(), text.end()), torch::kUInt8);
+}
+
 // The optimizer's dream of every training picture with the filter's settings, as 8-bit [3,h,w]
-// (a quarter of the memory), cached in `cache` ("": not cached) so a resumed run does not
-// dream them again.
+// (a quarter of the memory), cached in `cache` ("": not cached; its first tensor is the
+// fingerprint above) so a resumed run does not dream them again.
 std::vector<torch::Tensor> target_dreams(const Model& model, const Objective& objective,
                                          const std::vector<torch::Tensor>& pictures, const FilterTraining& t,
                                          const std::string& cache, const FilterTrainingProgressFn& progress) {
+  const auto fingerprint = dreams_fingerprint(model, pictures, t);
   std::vector<torch::Tensor> dreams;
   if (!cache.empty() && fs::exists(cache)) {
     try {
@@ -195,11 +241,11 @@ std::vector<torch::Tensor> target_dreams(const Model& model, const Objective& ob
     } catch (const std::exception&) {
       dreams.clear();
     }
-    bool fits = dreams.size() == pictures.size();
-    for (size_t i = 0; fits && i < dreams.size(); ++i) fits = dreams[i].sizes() == pictures[i].sizes();
-    if (fits) return dreams;
+    if (dreams.size() == pictures.size() + 1 && dreams[0].dim() == 1 && dreams[0].equal(fingerprint))
+      return {dreams.begin() + 1, dreams.end()};
     dreams.clear();
   }
+  dreams.push_back(fingerprint);
   auto params = t.dream;
   params.max_size = 0;  // the pictures are at the working size already
   for (size_t i = 0; i < pictures.size(); ++i) {
@@ -219,6 +265,7 @@ std::vector<torch::Tensor> target_dreams(const Model& model, const Objective& ob
     torch::save(dreams, tmp);
     fs::rename(tmp, cache);
   }
+  dreams.erase(dreams.begin());
   return dreams;
 }
 
@@ -291,6 +338,14 @@ torch::Tensor jittered_score(const Model& model, const Objective& objective, con
   return objective.score(model.forward(x, objective.taps()), x, region, &base);
 }
 
+// How far the first crops of the pairs are from their dreams' colours and light at a coarse scale
+// (the second crops moved: their dreams are the firsts').
+torch::Tensor colour_distance(const torch::Tensor& filtered, const Batch& batch) {
+  const int64_t pairs = batch.where.size(0);
+  const auto coarse = [](const torch::Tensor& x) { return torch::avg_pool2d(x, kColourScale); };
+  return (coarse(filtered.slice(0, 0, pairs)) - coarse(batch.dreams.slice(0, 0, pairs))).pow(2).mean();
+}
+
 // How far the two details of each pair disagree where the second's pixels are known in the first.
 torch::Tensor temporal_loss(const torch::Tensor& detail, const Batch& batch) {
   const int64_t pairs = batch.where.size(0);
@@ -324,7 +379,8 @@ void check_filter_training(const FilterTraining& t) {
   if (!(t.learning_rate > 0 && t.learning_rate < 1)) throw ParameterError("FilterTraining::learning_rate", "must be in (0, 1)");
   if (!(t.content_weight >= 0 && std::isfinite(t.content_weight)))
     throw ParameterError("FilterTraining::content_weight", "must be a finite number, 0 or more");
-  for (const auto& [name, w] : {std::pair{"texture_weight", t.texture_weight}, {"objective_weight", t.objective_weight}})
+  for (const auto& [name, w] : {std::pair{"texture_weight", t.texture_weight}, {"objective_weight", t.objective_weight},
+                                {"colour_weight", t.colour_weight}})
     if (!(w >= 0 && std::isfinite(w))) throw ParameterError(std::string("FilterTraining::") + name, "must be a finite number, 0 or more");
   check_dream_params(t.dream);
   if (!(t.temporal_weight >= 0 && std::isfinite(t.temporal_weight)))
@@ -370,6 +426,7 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
                      {"motion_pairs", data.motion.size()},
                      {"batch", t.batch},       {"crop", t.crop},            {"seed", t.seed},
                      {"learning_rate", t.learning_rate}, {"content_weight", t.content_weight},
+                     {"colour_weight", t.colour_weight},
                      {"texture_weight", t.texture_weight}, {"objective_weight", t.objective_weight},
                      {"dream", {{"octaves", t.dream.octaves}, {"octave_scale", t.dream.octave_scale},
                                 {"iterations", t.dream.iterations}, {"step", t.dream.step}}},
@@ -393,6 +450,7 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
     const auto detail = filter.forward(batch.images);
     const auto filtered = (batch.images + detail).clamp(0.0, 1.0);
     auto loss = t.content_weight * detail.pow(2).mean() + t.temporal_weight * temporal_loss(detail, batch);
+    if (t.colour_weight > 0) loss = loss + t.colour_weight * colour_distance(filtered, batch);
     const auto texture = texture_distance(model, textures, filtered, batch);
     if (t.texture_weight > 0) loss = loss + t.texture_weight * texture;
     // Without the dream term the gain is only watched (every few steps: it costs four passes).

@@ -19,10 +19,15 @@
 //             filters' data, gain / likeness on held-out photos: weight 0 1.57x / 0.75 (before the motion pairs), 0.2
 //             1.74x / 0.72, 0.4 1.84x / 0.71, 0.8 1.83x / 0.77);
 //   content:  the detail's mean square, so the picture stays what it was;
+//   colour:   the filtered crops' colours and light at a coarse scale (16-pixel means) against
+//             the optimizer's dream's in the same place: the dream's structures are finer than
+//             that, and without it a filter washes plain backgrounds and grey scenes over with
+//             the colour its training data has most of (green fur from nature clips);
 //   temporal: the second half of the batch pairs with the first: the same crop shifted by a
-//             few pixels with a little noise added (exact flow), or, from the training videos,
-//             the same place in the next frame (DIS flow as the video job computes it, occluded
-//             pixels masked out: real motion, grain and compression). The two details must
+//             few pixels, with a camera's grain (1-4 px) and a slight change of exposure added
+//             (exact flow), or, from the training videos, the same place in the next frame (DIS
+//             flow as the video job computes it, occluded pixels masked out: real motion, grain
+//             and compression). The two details must
 //             agree where the second's pixels came from, so a moving picture keeps its dream in
 //             place.
 #include <avdream/dream_filter.hpp>
@@ -49,6 +54,7 @@ struct FilterTraining {
   double texture_weight = 1.0;
   double objective_weight = 0.4;
   double content_weight = 1.0;
+  double colour_weight = 10.0;
   double temporal_weight = 20.0;
   uint64_t seed = 0;
   torch::Device device = torch::kCPU;

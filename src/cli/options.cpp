@@ -106,6 +106,10 @@ void add_commands(CLI::App& app, Options& o) {
       ->capture_default_str();
   train->add_option("--content-weight", tr.content_weight, "Weight of keeping the picture (the detail's mean square)")
       ->capture_default_str();
+  train->add_option("--colour-weight", tr.colour_weight,
+                    "Weight of keeping the optimizer's dream's colours and light at a coarse scale (16 px), "
+                    "so the filter does not wash a scene over with its training data's colours")
+      ->capture_default_str();
   train->add_option("--temporal-weight", tr.temporal_weight, "Weight of agreement between the two frames of a pair (shifted crops, and consecutive video frames along their flow): steadiness")
       ->capture_default_str();
   train->add_option("--checkpoint", tr.checkpoint, "Checkpoint file (default: OUTPUT.checkpoint); resumed when present");
@@ -299,6 +303,7 @@ FilterTraining Options::filter_training() const {
   t.texture_weight = train.texture_weight;
   t.objective_weight = train.objective_weight;
   t.content_weight = train.content_weight;
+  t.colour_weight = train.colour_weight;
   t.temporal_weight = train.temporal_weight;
   t.dream = dream_params();  // the optimizer's dreams the filter learns to look like
   t.seed = seed();

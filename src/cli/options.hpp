@@ -52,6 +52,7 @@ struct TrainFilterCommand {
   double texture_weight = FilterTraining{}.texture_weight;
   double objective_weight = FilterTraining{}.objective_weight;
   double content_weight = FilterTraining{}.content_weight;
+  double colour_weight = FilterTraining{}.colour_weight;
   double temporal_weight = FilterTraining{}.temporal_weight;
   std::string checkpoint;           // default: OUTPUT.checkpoint
 };

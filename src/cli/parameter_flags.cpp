@@ -17,6 +17,7 @@ std::string flag_for(const std::string& parameter) {
       {"FilterTraining::texture_weight", "--texture-weight"},
       {"FilterTraining::objective_weight", "--objective-weight"},
       {"FilterTraining::content_weight", "--content-weight"},
+      {"FilterTraining::colour_weight", "--colour-weight"},
       {"FilterTraining::temporal_weight", "--temporal-weight"},
       {"VideoJob::filter", "--filter"},
       {"DreamParams::octave_scale", "--octave-scale"},
