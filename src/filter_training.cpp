@@ -203,7 +203,8 @@ Batch sample_batch(const TrainingData& data, const std::vector<torch::Tensor>& d
 
 // Everything the target dreams depend on: the pictures themselves (their sizes and mean colours,
 // in order: renaming a file keeps its dream, another picture or order does not), the model, the
-// targets (guide and style pictures by name and size) and the optimizer's schedule. A cache made for anything else is dreamed again.
+// targets (guide and style pictures by name and size) and the optimizer's schedule. A cache made
+// for anything else is dreamed again.
 torch::Tensor dreams_fingerprint(const Model& model, const std::vector<torch::Tensor>& pictures, const FilterTraining& t) {
   const auto& d = t.dream;
   const auto& st = t.targets.style;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fetches the media the shipped dream filters were trained on (models/filters/README.md) into
-# DIR (default: media/ here), from their public sources: three clips and a photo from GitHub at
-# pinned commits (checked), and pictures and clips out of Debian 12's
-# darknet and opencv-doc packages. DIR/SOURCES.md records each file's source and license.
+# DIR (default: models/filters/media/), from their public sources: three clips and a photo from
+# GitHub at pinned commits (checked), and pictures and clips out of Debian 12's darknet and
+# opencv-doc packages. DIR/SOURCES.md records each file's source and license.
 # The style picture goes to DIR/style/ (a folder's subfolders are not training input), so
-#   avdream train-filter -o default.filter.pt --images DIR --frames-per-video 16 --steps 4000 --seed 0
-# retrains `default` (README.md there names the others).
+#   avdream train-filter -o default.filter.pt --images DIR --frames-per-video 16 --steps 4000 --seed 0 \
+#       --temporal-weight 30 --content-weight 0.5
+# retrains `default` (README.md here names the others).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dest=${1:-$root/models/filters/media}
