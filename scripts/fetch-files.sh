@@ -4,7 +4,8 @@
 
 # debian_files DEST ENTRY...   ENTRY: "package|path in the package|name here|license"
 # Downloads each package once (`apt-get download`: no install, no root), unpacks only the named
-# files and removes the package again. Files already in DEST are kept.
+# files and removes the package again. A name may lie in a subfolder of DEST ("style/x.jpg").
+# Files already in DEST are kept.
 debian_files() {
   local dest=$1 work package path name license version packages=()
   shift
@@ -25,8 +26,11 @@ debian_files() {
     for entry in "$@"; do
       IFS='|' read -r p path name license <<<"$entry"
       [ "$p" = "$package" ] && [ ! -s "$dest/$name" ] || continue
+      local partial
+      partial="$(dirname "$dest/$name")/.$(basename "$name").partial"
+      mkdir -p "$(dirname "$dest/$name")"
       dpkg-deb --fsys-tarfile "$work/${package}_"*.deb | tar -x -C "$work" ".$path"
-      mv "$work$path" "$dest/.$name.partial" && mv "$dest/.$name.partial" "$dest/$name"
+      mv "$work$path" "$partial" && mv "$partial" "$dest/$name"
       printf -- '- `%s`: Debian 12 package %s %s, `%s`; sha256 %s; license: %s\n' "$name" "$package" "$version" \
         "$path" "$(sha256sum "$dest/$name" | cut -c1-64)" "$license" >>"$dest/SOURCES.md"
     done

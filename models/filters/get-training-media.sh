@@ -26,6 +26,6 @@ debian_files "$dest" \
   "opencv-doc|$data/fruits.jpg|fruits.jpg|$opencv" "opencv-doc|$data/building.jpg|building.jpg|$opencv" \
   "opencv-doc|$data/baboon.jpg|baboon.jpg|$opencv" "opencv-doc|$data/leuvenA.jpg|leuvenA.jpg|$opencv" \
   "opencv-doc|$data/squirrel_cls.jpg|squirrel_cls.jpg|$opencv" \
-  "darknet|/usr/share/darknet/data/dog.jpg|dog.jpg|$darknet"
-debian_files "$dest/style" "darknet|/usr/share/darknet/data/scream.jpg|scream.jpg|public domain (Munch, 1893); $darknet"
+  "darknet|/usr/share/darknet/data/dog.jpg|dog.jpg|$darknet" \
+  "darknet|/usr/share/darknet/data/scream.jpg|style/scream.jpg|public domain (Munch, 1893); $darknet"
 echo "training media: in $dest (sources and licenses in $dest/SOURCES.md)"
