@@ -9,7 +9,8 @@
 //               own distance to it, averaged over block_5, block_9 and block_12 (goal <= 0.75);
 //               with a contact sheet (photo | optimizer | filter) to look at;
 //   stability:  E_warp of a filtered clip over the source's, without and with the flow hold
-//               (goals <= 1.3 and <= 1.1), with what the hold keeps of the dream: its change
+//               (goals <= 1.3 and <= 1.1), next to the optimizer's dream of the same settings
+//               and section without and with flow, and with what the hold keeps of the dream: its change
 //               from the source and its fine detail (mean |Laplacian|: a hold that resamples the
 //               carried frame softens it, and a softer dream flickers less by E_warp alone).
 //
@@ -98,6 +99,19 @@ VideoReport render(const std::string& in, const std::string& out, const std::str
   job.encode.preset = preset ? preset : filter.empty() ? job.encode.preset : kFilterPreset;
   job.params.flow = flow;
   if (hold >= 0) job.params.temporal_weight = hold;
+  job.params.dream.max_size = max_size;
+  job.duration = duration;
+  job.audio = AudioMode::None;
+  return dream_video(in, out, job);
+}
+
+// The optimizer's dream of the settings a filter stands for (its targets; a style's schedule).
+VideoReport render_dream(const std::string& in, const std::string& out, const DreamTargets& targets, bool flow,
+                         int max_size, double duration) {
+  VideoJob job;
+  job.targets = targets;
+  job.params = targets.style.enabled() ? style_video_params() : default_video_params();
+  job.params.flow = flow;
   job.params.dream.max_size = max_size;
   job.duration = duration;
   job.audio = AudioMode::None;
@@ -240,6 +254,14 @@ int main(int argc, char** argv) {
   const double change_without = mean_change(in, without, 2.0), fine_without = sharpness(without, 2.0);
   std::printf("\nstability on %s: E_warp / source  %.2f without flow (change from the source %.4f)\n", clip.c_str(),
               e_without.output / e_without.source, change_without);
+  // The optimizer's dream of the same settings and section, for calibration.
+  for (const bool flow : {false, true}) {
+    const auto dreamed = (tmp / "dream.mp4").string();
+    render_dream(in, dreamed, targets, flow, filter.working_size(), 2.0);
+    const auto e = measure_warp_error(in, dreamed, 320, 0.0, 2.0);
+    std::printf("  the optimizer's dream %-22s E_warp / source  %.2f (change from the source %.4f)\n",
+                flow ? "with its flow:" : "without flow:", e.output / e.source, mean_change(in, dreamed, 2.0));
+  }
   for (const double hold : holds) {
     const auto with = (tmp / "flow.mp4").string();
     render(in, with, filter_path, true, filter.working_size(), 2.0, hold);
