@@ -89,32 +89,34 @@ double mean_square(const Model& model, const torch::Tensor& x, const std::vector
   return s;
 }
 
-// hold < 0: the job's own flow hold (a filter's or the dream's default).
-VideoReport render(const std::string& in, const std::string& out, const std::string& filter, bool flow, int max_size,
-                   double duration, double hold = -1, const char* preset = nullptr) {
+// A silent job over the first `duration` seconds of a clip at working size `max_size`.
+VideoJob section_job(VideoDreamParams params, bool flow, int max_size, double duration) {
   VideoJob job;
-  job.filter = filter;
-  job.params = filter.empty() ? default_video_params() : filter_video_params();
-  // As the command line: a filter's render encodes with kFilterPreset.
-  job.encode.preset = preset ? preset : filter.empty() ? job.encode.preset : kFilterPreset;
+  job.params = std::move(params);
   job.params.flow = flow;
-  if (hold >= 0) job.params.temporal_weight = hold;
   job.params.dream.max_size = max_size;
   job.duration = duration;
   job.audio = AudioMode::None;
+  return job;
+}
+
+// hold < 0: the job's own flow hold (a filter's or the dream's default).
+VideoReport render(const std::string& in, const std::string& out, const std::string& filter, bool flow, int max_size,
+                   double duration, double hold = -1, const char* preset = nullptr) {
+  auto job = section_job(filter.empty() ? default_video_params() : filter_video_params(), flow, max_size, duration);
+  job.filter = filter;
+  // As the command line: a filter's render encodes with kFilterPreset.
+  job.encode.preset = preset ? preset : filter.empty() ? job.encode.preset : kFilterPreset;
+  if (hold >= 0) job.params.temporal_weight = hold;
   return dream_video(in, out, job);
 }
 
 // The optimizer's dream of the settings a filter stands for (its targets; a style's schedule).
 VideoReport render_dream(const std::string& in, const std::string& out, const DreamTargets& targets, bool flow,
                          int max_size, double duration) {
-  VideoJob job;
+  auto job = section_job(targets.style.enabled() ? style_video_params() : default_video_params(), flow, max_size,
+                         duration);
   job.targets = targets;
-  job.params = targets.style.enabled() ? style_video_params() : default_video_params();
-  job.params.flow = flow;
-  job.params.dream.max_size = max_size;
-  job.duration = duration;
-  job.audio = AudioMode::None;
   return dream_video(in, out, job);
 }
 
