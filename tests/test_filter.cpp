@@ -234,7 +234,9 @@ TEST(Filter, TheFarmRendersAFilterJobAsOneRunDoes) {
   dream_video(in, whole, job);
   FarmSettings s;
   s.chunks = 2;
-  s.warmup = 14;  // a filter's flow hold remembers about 12 frames (0.92 a frame)
+  // Shorter than the farm's default and than the filter's output hold's memory (24/25 a frame,
+  // about 25 frames): the hand-over's dissolve makes up the rest.
+  s.warmup = 14;
   s.avdream = test::avdream_binary().string();
   const auto job_dir = (dir / "job").string();
   const auto m = plan_farm(in, farmed, job, s, job_dir);

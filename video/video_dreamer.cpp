@@ -55,7 +55,7 @@ VideoDreamParams style_video_params(bool thin) {
 VideoDreamParams filter_video_params() {
   VideoDreamParams p = default_video_params();
   p.blend = 0.92;
-  p.temporal_weight = 6.0;
+  p.temporal_weight = 24.0;
   return p;
 }
 

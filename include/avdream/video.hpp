@@ -51,12 +51,13 @@ VideoDreamParams style_video_params(bool thin = false);
 // Video defaults for a dream filter: the default video settings with a firm flow hold. A filter
 // dreams each frame anew, so its detail flickers more than the optimizer's warm-started one.
 // Measured (bench/filter_bench --holds, the default filter on friday.mp4, E_warp over the
-// source's, with 0.92 of the detail carried): output hold 0 1.67, 1 1.53, 3 1.41, 6 1.32
-// (without the flow 3.37), all keeping 0.93 of the dream's change. Any hold softens the finest
-// detail (each frame resamples the carried one: mean |Laplacian| at 0.66 of the unheld render's
-// with 0, 0.57 with 6). Both holds remember about a dozen frames (0.92 and 6/7 a frame), which a
-// farm's warm-up (16 frames) covers. Library callers with a filter start from these: a blend of 1
-// would carry the filter's detail unchanged for ever where the flow holds.
+// source's, with 0.92 of the detail carried): output hold 6 1.22, 16 1.12, 24 1.09 (without the
+// flow 2.95; the optimizer's dream 1.53 with its flow), each keeping 0.91-0.92 of the dream's
+// change. Any hold softens the finest detail (each frame resamples the carried one: mean
+// |Laplacian| at 0.62 of the unheld render's with 6, 0.56 with 24). The detail's carry remembers
+// about a dozen frames (0.92 a frame), the output hold about 25 (24/25), which a farm's warm-up
+// (16 frames) and its hand-over dissolve cover. Library callers with a filter start from these: a
+// blend of 1 would carry the filter's detail unchanged for ever where the flow holds.
 VideoDreamParams filter_video_params();
 void check_video_params(const VideoDreamParams& params);
 
