@@ -92,6 +92,7 @@ TEST(Filter, TrainingRaisesTheObjectiveAndResumesExactly) {
   t.checkpoint.clear();
   t.objective_weight = 0.0;
   t.colour_weight = 0.0;  // the texture term alone
+  t.steps = 200;  // at 80 steps the texture fell to 0.82 of its first on one CPU (AVX-512): too near
   const auto texture = train_filter(t, (dir / "texture.filter.pt").string());
   EXPECT_LT(texture.texture_last, 0.8 * texture.texture_first) << texture.texture_first << " -> " << texture.texture_last;
 
