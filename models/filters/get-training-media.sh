@@ -5,7 +5,7 @@
 # opencv-doc packages. DIR/SOURCES.md records each file's source and license.
 # The style picture goes to DIR/style/ (a folder's subfolders are not training input), so
 #   avdream train-filter -o default.filter.pt --images DIR --frames-per-video 16 --steps 4000 --seed 0 \
-#       --temporal-weight 30 --content-weight 0.5
+#       --temporal-weight 30 --content-weight 0.25 --objective-weight 0.5 --threads 1
 # retrains `default` (README.md here names the others).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
