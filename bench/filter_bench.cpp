@@ -15,10 +15,11 @@
 //               carried frame softens it, and a softer dream flickers less by E_warp alone).
 //
 //   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png] [--look]
-//                            [--holds 1,2,4] [--stability]
+//                            [--holds 1,2,4] [--stability] [--no-optimizer]
 //   (without a filter: an untrained one, for the speed figures alone; --look: strength and
 //   likeness alone, for comparing trainings quickly; --stability: the stability figures alone;
-//   --holds: the flow hold's output weights to measure, each with the dream's change it keeps)
+//   --holds: the flow hold's output weights to measure, each with the dream's change it keeps;
+//   --no-optimizer: without the optimizer's renders beside the filter's, for comparing trainings)
 #include <avdream/avdream.hpp>
 
 #include "bench_support.hpp"
@@ -160,7 +161,7 @@ void speed(const std::string& filter_path, const DreamFilter& filter, const fs::
 
 int main(int argc, char** argv) {
   std::string filter_path, clip = "friday.mp4", sheet_path;
-  bool look_only = false, stability_only = false;
+  bool look_only = false, stability_only = false, optimizer = true;
   std::vector<double> holds = {filter_video_params().temporal_weight};
   std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
   for (int i = 1; i < argc; ++i) {
@@ -173,6 +174,8 @@ int main(int argc, char** argv) {
       look_only = true;
     } else if (!std::strcmp(argv[i], "--stability")) {
       stability_only = true;
+    } else if (!std::strcmp(argv[i], "--no-optimizer")) {
+      optimizer = false;
     } else if (!std::strcmp(argv[i], "--holds") && i + 1 < argc) {
       holds.clear();
       for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) holds.push_back(std::atof(p));
@@ -258,6 +261,7 @@ int main(int argc, char** argv) {
               e_without.output / e_without.source, change_without);
   // The optimizer's dream of the same settings and section, for calibration.
   for (const bool flow : {false, true}) {
+    if (!optimizer) break;
     const auto dreamed = (tmp / "dream.mp4").string();
     render_dream(in, dreamed, targets, flow, filter.working_size(), 2.0);
     const auto e = measure_warp_error(in, dreamed, 320, 0.0, 2.0);
