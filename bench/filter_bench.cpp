@@ -15,11 +15,14 @@
 //               carried frame softens it, and a softer dream flickers less by E_warp alone).
 //
 //   build/bench/filter_bench FILTER.filter.pt [--photos a.jpg,b.jpg] [--clip NAME] [--sheet out.png] [--look]
-//                            [--holds 1,2,4] [--stability] [--no-optimizer]
+//                            [--holds 1,2,4] [--stability] [--no-optimizer] [--compare a.mp4,b.mp4]
 //   (without a filter: an untrained one, for the speed figures alone; --look: strength and
 //   likeness alone, for comparing trainings quickly; --stability: the stability figures alone;
 //   --holds: the flow hold's output weights to measure, each with the dream's change it keeps;
-//   --no-optimizer: without the optimizer's renders beside the filter's, for comparing trainings)
+//   --no-optimizer: without the optimizer's renders beside the filter's, for comparing trainings;
+//   --compare: the same figures for other renders of the clip's first 2 s, made elsewhere)
+// Beside the filter's E_warp without flow stands a steady sharpening's that changes the clip as
+// much: added fine detail raises E_warp by itself, without any flicker (render_steady_sharpening).
 #include <avdream/avdream.hpp>
 
 #include "bench_support.hpp"
@@ -121,6 +124,36 @@ VideoReport render_dream(const std::string& in, const std::string& out, const Dr
   return dream_video(in, out, job);
 }
 
+// A steady sharpening of the clip's first `duration` seconds: an unsharp mask (sigma 2 px) of
+// `amount`, computed alone on every frame, so it adds no flicker of its own; it only amplifies the
+// source's fine detail (and its grain). Its E_warp is what that much added fine detail costs the
+// measure by itself: the sub-pixel errors of the flow and of bilinear warping grow with the
+// detail, flicker or not.
+void render_steady_sharpening(const std::string& in, const std::string& out, double amount, double duration) {
+  VideoReader reader(in, 0.0, duration);
+  EncodeSettings encode;
+  encode.preset = kFilterPreset;
+  VideoWriter writer(out, reader, encode, AudioMode::None);
+  while (auto frame = reader.next()) {
+    cv::Mat x, blurred;
+    frame->rgb.convertTo(x, CV_32F, 1.0 / 255.0);
+    cv::GaussianBlur(x, blurred, {0, 0}, 2.0);
+    cv::Mat(x + amount * (x - blurred)).convertTo(frame->rgb, CV_8U, 255.0);
+    writer.write(*frame);
+  }
+  writer.finish();
+}
+
+// The steady sharpening that changes the clip as much as `change` (mean_change): the change grows
+// about in proportion to the amount, less where the picture clips, so two corrections find it.
+void render_steady_sharpening_like(const std::string& in, const std::string& out, double change, double duration) {
+  double amount = 1.0;
+  for (int i = 0; i < 3; ++i) {
+    render_steady_sharpening(in, out, amount, duration);
+    if (i < 2) amount *= change / std::max(1e-6, mean_change(in, out, duration));
+  }
+}
+
 void speed(const std::string& filter_path, const DreamFilter& filter, const fs::path& tmp) {
   torch::NoGradGuard no_grad;
   const auto x = torch::rand({3, 360, 640});
@@ -163,7 +196,7 @@ int main(int argc, char** argv) {
   std::string filter_path, clip = "friday.mp4", sheet_path;
   bool look_only = false, stability_only = false, optimizer = true;
   std::vector<double> holds = {filter_video_params().temporal_weight};
-  std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"};
+  std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"}, compared;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--photos") && i + 1 < argc) {
       photos.clear();
@@ -176,6 +209,8 @@ int main(int argc, char** argv) {
       stability_only = true;
     } else if (!std::strcmp(argv[i], "--no-optimizer")) {
       optimizer = false;
+    } else if (!std::strcmp(argv[i], "--compare") && i + 1 < argc) {
+      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) compared.push_back(p);
     } else if (!std::strcmp(argv[i], "--holds") && i + 1 < argc) {
       holds.clear();
       for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) holds.push_back(std::atof(p));
@@ -259,14 +294,21 @@ int main(int argc, char** argv) {
   const double change_without = mean_change(in, without, 2.0), fine_without = sharpness(without, 2.0);
   std::printf("\nstability on %s: E_warp / source  %.2f without flow (change from the source %.4f)\n", clip.c_str(),
               e_without.output / e_without.source, change_without);
+  const auto report_other = [&](const std::string& what, const std::string& other) {
+    const auto e = measure_warp_error(in, other, 320, 0.0, 2.0);
+    std::printf("  %-48s E_warp / source  %.2f (change from the source %.4f)\n", what.c_str(), e.output / e.source,
+                mean_change(in, other, 2.0));
+  };
+  const auto sharpened = (tmp / "sharpened.mp4").string();
+  render_steady_sharpening_like(in, sharpened, change_without, 2.0);
+  report_other("a steady sharpening, changing it about as much:", sharpened);
+  for (const auto& other : compared) report_other(fs::path(other).filename().string() + ":", other);
   // The optimizer's dream of the same settings and section, for calibration.
   for (const bool flow : {false, true}) {
     if (!optimizer) break;
     const auto dreamed = (tmp / "dream.mp4").string();
     render_dream(in, dreamed, targets, flow, filter.working_size(), 2.0);
-    const auto e = measure_warp_error(in, dreamed, 320, 0.0, 2.0);
-    std::printf("  the optimizer's dream %-22s E_warp / source  %.2f (change from the source %.4f)\n",
-                flow ? "with its flow:" : "without flow:", e.output / e.source, mean_change(in, dreamed, 2.0));
+    report_other(std::string("the optimizer's dream ") + (flow ? "with its flow:" : "without flow:"), dreamed);
   }
   for (const double hold : holds) {
     const auto with = (tmp / "flow.mp4").string();
