@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--clip")) clips = {argv[i + 1]};
     if (!std::strcmp(argv[i], "--warmup")) {  // a list: 16,32
       warmups.clear();
-      for (char* w = std::strtok(argv[i + 1], ","); w; w = std::strtok(nullptr, ",")) warmups.push_back(std::atoi(w));
+      for (const auto& w : bench::comma_list(argv[i + 1])) warmups.push_back(std::atoi(w.c_str()));
     }
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--chunks")) chunks = std::atoi(argv[i + 1]);

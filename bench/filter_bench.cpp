@@ -199,8 +199,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> photos = {"grace_hopper.png", "owl.jpg", "parrot.jpg", "eagle.jpg"}, compared;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--photos") && i + 1 < argc) {
-      photos.clear();
-      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) photos.push_back(p);
+      photos = bench::comma_list(argv[++i]);
     } else if (!std::strcmp(argv[i], "--clip") && i + 1 < argc) {
       clip = argv[++i];
     } else if (!std::strcmp(argv[i], "--look")) {
@@ -210,10 +209,10 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--no-optimizer")) {
       optimizer = false;
     } else if (!std::strcmp(argv[i], "--compare") && i + 1 < argc) {
-      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) compared.push_back(p);
+      compared = bench::comma_list(argv[++i]);
     } else if (!std::strcmp(argv[i], "--holds") && i + 1 < argc) {
       holds.clear();
-      for (char* p = std::strtok(argv[++i], ","); p; p = std::strtok(nullptr, ",")) holds.push_back(std::atof(p));
+      for (const auto& h : bench::comma_list(argv[++i])) holds.push_back(std::atof(h.c_str()));
     } else if (!std::strcmp(argv[i], "--sheet") && i + 1 < argc) {
       sheet_path = argv[++i];
     } else {
@@ -304,12 +303,12 @@ int main(int argc, char** argv) {
   report_other("a steady sharpening, changing it about as much:", sharpened);
   for (const auto& other : compared) report_other(fs::path(other).filename().string() + ":", other);
   // The optimizer's dream of the same settings and section, for calibration.
-  for (const bool flow : {false, true}) {
-    if (!optimizer) break;
-    const auto dreamed = (tmp / "dream.mp4").string();
-    render_dream(in, dreamed, targets, flow, filter.working_size(), 2.0);
-    report_other(std::string("the optimizer's dream ") + (flow ? "with its flow:" : "without flow:"), dreamed);
-  }
+  if (optimizer)
+    for (const bool flow : {false, true}) {
+      const auto dreamed = (tmp / "dream.mp4").string();
+      render_dream(in, dreamed, targets, flow, filter.working_size(), 2.0);
+      report_other(std::string("the optimizer's dream ") + (flow ? "with its flow:" : "without flow:"), dreamed);
+    }
   for (const double hold : holds) {
     const auto with = (tmp / "flow.mp4").string();
     render(in, with, filter_path, true, filter.working_size(), 2.0, hold);
