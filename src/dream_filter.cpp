@@ -2,6 +2,7 @@
 // below), so a filter trained here loads anywhere TorchScript does.
 #include <avdream/dream_filter.hpp>
 #include <avdream/error.hpp>
+#include <avdream/partial_file.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -94,20 +95,36 @@ DreamFilter DreamFilter::create(const FilterArchitecture& arch, uint64_t seed, t
 
 DreamFilter DreamFilter::load(const std::string& path, torch::Device device) {
   namespace fs = std::filesystem;
-  if (!fs::exists(path)) throw Error("dream filter '" + path + "' not found");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error("dream filter '" + path + "' not found");
+  // A pipe or a device would be read forever.
+  if (!fs::is_regular_file(path, ec)) throw Error("dream filter '" + path + "' is not a file");
   DreamFilter f;
   try {
     f.module_ = torch::jit::load(path, device);
   } catch (const std::exception& e) {
     throw Error("'" + path + "' is not a dream filter (not TorchScript)");
   }
-  if (!f.module_.hasattr("avdream_filter") || !f.module_.find_method("forward"))
+  const auto broken = [&](const std::string& what) { return Error("dream filter '" + path + "' is unusable: " + what); };
+  auto& m = f.module_;
+  if (!m.hasattr("avdream_filter") || !m.find_method("forward"))
     throw Error("'" + path + "' is not a dream filter (no avdream_filter attribute)");
-  f.trained_for_ = f.module_.attr("trained_for").toStringRef();
-  f.training_ = f.module_.attr("how_trained").toStringRef();
-  f.working_size_ = static_cast<int>(f.module_.attr("working_size").toInt());
+  const auto text = [&](const char* name) {
+    if (!m.hasattr(name) || !m.attr(name).isString()) throw broken(std::string("no text attribute '") + name + "'");
+    return m.attr(name).toStringRef();
+  };
+  f.trained_for_ = text("trained_for");
+  f.training_ = text("how_trained");
+  if (!m.hasattr("working_size") || !m.attr("working_size").isInt()) throw broken("no whole-number 'working_size'");
+  const auto working_size = m.attr("working_size").toInt();
+  if (working_size < 16 || working_size > 16384) throw broken("working_size " + std::to_string(working_size) + " is not in [16, 16384]");
+  f.working_size_ = static_cast<int>(working_size);
+  if (m.hasattr("max_detail") && !(m.attr("max_detail").isDouble() && std::isfinite(m.attr("max_detail").toDouble())))
+    throw broken("max_detail is not a finite number");
+  for (const auto& p : m.parameters())
+    if (!torch::isfinite(p).all().item<bool>()) throw broken("its weights hold NaN or infinite values");
   f.path_ = path;
-  f.module_.eval();
+  m.eval();
   return f;
 }
 
@@ -129,7 +146,12 @@ torch::Tensor DreamFilter::forward(const torch::Tensor& batch) const {
 torch::Tensor DreamFilter::detail(const torch::Tensor& rgb) const {
   torch::NoGradGuard no_grad;
   const auto device = module_.parameters().begin().operator*().device();
-  return forward(rgb.to(device, torch::kFloat).unsqueeze(0)).squeeze(0);
+  const auto out = forward(rgb.to(device, torch::kFloat).unsqueeze(0));
+  // A filter file from elsewhere may break its contract: never a stretched or black picture.
+  if (out.sizes() != torch::IntArrayRef{1, 3, rgb.size(1), rgb.size(2)})
+    throw Error("dream filter '" + path_ + "' gave detail of another shape than the picture's");
+  if (!torch::isfinite(out).all().item<bool>()) throw Error("dream filter '" + path_ + "' gave NaN or infinite detail");
+  return out.squeeze(0);
 }
 
 std::vector<torch::Tensor> DreamFilter::parameters() const {
@@ -154,16 +176,14 @@ void DreamFilter::describe(std::string trained_for, std::string training, int wo
 }
 
 void DreamFilter::save(const std::string& path) const {
-  namespace fs = std::filesystem;
-  const auto tmp = fs::path(path).parent_path() / ("." + fs::path(path).filename().string() + ".partial");
+  const auto partial = partial_path(path);
   try {
-    module_.save(tmp.string());
-    fs::rename(tmp, path);
+    module_.save(partial);
   } catch (const std::exception& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw Error("cannot write the dream filter '" + path + "': " + e.what());
+    discard_partial(partial);
+    throw Error("cannot write the dream filter '" + path + "': " + first_line(e.what()));
   }
+  commit_partial(partial, path);
 }
 
 bool is_dream_filter(const std::string& path) {

@@ -28,6 +28,7 @@ using nlohmann::json;
 
 namespace {
 
+constexpr int kMaxBatch = 64;
 constexpr int kMaxShift = 8;    // pixels between the two crops of a shifted temporal pair
 // What a camera changes between two frames besides the motion, put on a shifted pair's second crop
 // so the filter learns to ignore it: grain (the standard deviation of its brightness, and as much
@@ -41,6 +42,19 @@ constexpr int kColourScale = 16;  // pixels: the colour term compares means over
 constexpr int kWatchEvery = 4;  // steps between looks at the objective's gain when it is not trained
 constexpr int kMaxRoll = 16;    // the model sees the filtered crops rolled by up to this...
 constexpr double kMinScale = 0.7, kMaxScale = 1.2;  // ...and scaled by this much
+
+// torch::save under a temporary name, renamed when complete: a kill never leaves half a file.
+template <typename T>
+void save_whole(const T& value, const std::string& path) {
+  const auto partial = partial_path(path);
+  try {
+    torch::save(value, partial);
+  } catch (const std::exception& e) {
+    discard_partial(partial);
+    throw Error("cannot write '" + path + "': " + first_line(e.what()));
+  }
+  commit_partial(partial, path);
+}
 
 bool picture_extension(const std::string& path) { return media_kind_from_name(path) == MediaKind::Picture; }
 bool video_extension(const std::string& path) { return media_kind_from_name(path) == MediaKind::Video; }
@@ -261,11 +275,7 @@ std::vector<torch::Tensor> target_dreams(const Model& model, const Objective& ob
     const auto d = dream(model, objective, pictures[i].to(t.device), params);
     dreams.push_back(d.mul(255.0).round_().clamp_(0, 255).to(torch::kCPU, torch::kUInt8));
   }
-  if (!cache.empty()) {
-    const auto tmp = cache + ".partial";
-    torch::save(dreams, tmp);
-    fs::rename(tmp, cache);
-  }
+  if (!cache.empty()) save_whole(dreams, cache);
   dreams.erase(dreams.begin());
   return dreams;
 }
@@ -357,6 +367,43 @@ torch::Tensor temporal_loss(const torch::Tensor& detail, const Batch& batch) {
   return diff.sum() / (batch.trusted.sum() * detail.size(1) + 1e-6);
 }
 
+// A checkpoint resumes only the training it was made by: the same dream, data and settings.
+void check_same_training(const std::string& checkpoint, const DreamFilter& saved, const std::string& trained_for,
+                         json training) {
+  json was = json::parse(saved.training(), nullptr, false);
+  std::vector<std::string> differ;
+  if (saved.trained_for() != trained_for) differ.push_back("the dream");
+  if (was.is_object()) {
+    was.erase("step");
+    training.erase("step");
+    for (const auto& [key, value] : training.items())
+      if (!was.contains(key) || was[key] != value) differ.push_back(key);
+  } else {
+    differ.push_back("its description");
+  }
+  if (!differ.empty())
+    throw UsageError("the checkpoint '" + checkpoint + "' was made with other settings (" + join_names(differ) +
+                     "): remove it to start afresh, or name another --checkpoint");
+}
+
+// Loads the optimizer's state saved with a checkpoint of step `step`; false when it is missing,
+// unreadable or of another step (killed between the two saves), and then leaves `adam` fresh.
+bool resume_optimizer(torch::optim::Adam& adam, const std::string& path, int step) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    torch::optim::Adam saved(adam.param_groups()[0].params());
+    torch::load(saved, path);
+    for (const auto& [key, state] : saved.state())
+      if (static_cast<const torch::optim::AdamParamState&>(*state).step() != step) return false;
+    if (saved.state().empty()) return false;
+    torch::load(adam, path);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::string trained_for_json(const Model& model, const FilterTraining& t) {
   json j = {{"model", model.name()}, {"layers", t.targets.layers.empty() ? "default" : t.targets.layers},
             {"classes", t.targets.classes}};
@@ -374,9 +421,12 @@ void check_filter_training(const FilterTraining& t) {
   if (t.inputs.empty()) throw ParameterError("FilterTraining::inputs", "is empty: name pictures, folders or videos");
   if (t.steps < 1) throw ParameterError("FilterTraining::steps", "must be 1 or more");
   if (t.video_frames < 1) throw ParameterError("FilterTraining::video_frames", "must be 1 or more");
-  if (t.batch < 2 || t.batch % 2) throw ParameterError("FilterTraining::batch", "must be an even number, 2 or more");
-  if (t.crop < 32 || t.crop > 1024) throw ParameterError("FilterTraining::crop", "must be in [32, 1024]");
-  if (t.working_size < t.crop) throw ParameterError("FilterTraining::working_size", "must be at least the crop");
+  // Bounded: every crop of a batch goes through the model with its gradients (64 of 160 px: ~8 GB).
+  if (t.batch < 2 || t.batch > kMaxBatch || t.batch % 2)
+    throw ParameterError("FilterTraining::batch", "must be an even number from 2 to " + std::to_string(kMaxBatch));
+  if (t.working_size < 32 || t.working_size > 4096) throw ParameterError("FilterTraining::working_size", "must be in [32, 4096]");
+  if (t.crop < 32 || t.crop > t.working_size)
+    throw ParameterError("FilterTraining::crop", "must be in [32, " + std::to_string(t.working_size) + "] (the working size)");
   if (!(t.learning_rate > 0 && t.learning_rate < 1)) throw ParameterError("FilterTraining::learning_rate", "must be in (0, 1)");
   if (!(t.content_weight >= 0 && std::isfinite(t.content_weight)))
     throw ParameterError("FilterTraining::content_weight", "must be a finite number, 0 or more");
@@ -392,6 +442,8 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
                                   const FilterTrainingProgressFn& progress) {
   const auto started = std::chrono::steady_clock::now();
   check_filter_training(t);
+  // The name is how --filter NAME and `avdream models` find it, and keeps -o off a training picture.
+  if (!is_filter_name(output)) throw UsageError("a dream filter's file name ends in .filter.pt: -o '" + output + "' does not");
   check_output_folder(output);  // refused now, not after an hour of training
   if (!t.checkpoint.empty()) check_output_folder(t.checkpoint);
   // TorchScript's executor switches to optimised graphs (other gradient formulas) after its first
@@ -403,26 +455,8 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
   const auto data = training_data(t);
   const auto& pictures = data.pictures;
 
-  int first_step = 0;
-  auto filter = DreamFilter::create(t.architecture, t.seed, t.device);
-  if (!t.checkpoint.empty() && fs::exists(t.checkpoint)) {
-    filter = DreamFilter::load(t.checkpoint, t.device);
-    first_step = json::parse(filter.training()).value("step", 0);
-  }
-  auto params = filter.parameters();
-  for (auto& p : params) p.requires_grad_(true);
-  torch::optim::Adam adam(params, torch::optim::AdamOptions(t.learning_rate));
-  if (first_step > 0 && fs::exists(t.checkpoint + ".adam")) torch::load(adam, t.checkpoint + ".adam");
-
-  FilterTrainingReport report;
-  report.first_step = first_step;
-  report.pictures = static_cast<int>(pictures.size());
-  report.motion_pairs = static_cast<int>(data.motion.size());
-  report.parameters = filter.parameter_count();
-  double gain_mean = 0, texture_mean = 0, loss_mean = 0, gain_sum_first = 0, gain_sum_last = 0;
-  double texture_sum_first = 0, texture_sum_last = 0;
-  int first_count = 0, last_count = 0, gain_first_count = 0, gain_last_count = 0;
-  const auto describe = [&](int step) {
+  const auto trained_for = trained_for_json(model, t);
+  const auto training_json = [&](int step) {
     json training = {{"step", step},           {"steps", t.steps},          {"pictures", pictures.size()},
                      {"motion_pairs", data.motion.size()},
                      {"batch", t.batch},       {"crop", t.crop},            {"seed", t.seed},
@@ -437,8 +471,33 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
     std::vector<std::string> inputs;
     for (const auto& i : t.inputs) inputs.push_back(fs::path(i).filename().string());
     training["inputs"] = inputs;
-    filter.describe(trained_for_json(model, t), training.dump(), t.working_size);
+    return training;
   };
+
+  FilterTrainingReport report;
+  int first_step = 0;
+  auto filter = DreamFilter::create(t.architecture, t.seed, t.device);
+  if (!t.checkpoint.empty() && fs::exists(t.checkpoint)) {
+    filter = DreamFilter::load(t.checkpoint, t.device);
+    check_same_training(t.checkpoint, filter, trained_for, training_json(0));
+    first_step = json::parse(filter.training()).value("step", 0);
+  }
+  auto params = filter.parameters();
+  for (auto& p : params) p.requires_grad_(true);
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(t.learning_rate));
+  if (first_step > 0 && !resume_optimizer(adam, t.checkpoint + ".adam", first_step))
+    report.warnings.push_back("the optimizer's state '" + t.checkpoint + ".adam' is missing, damaged or from " +
+                              "another step: resumed at step " + std::to_string(first_step) + " with a fresh one "
+                              "(the result differs slightly from an unbroken run's)");
+
+  report.first_step = first_step;
+  report.pictures = static_cast<int>(pictures.size());
+  report.motion_pairs = static_cast<int>(data.motion.size());
+  report.parameters = filter.parameter_count();
+  double gain_mean = 0, texture_mean = 0, loss_mean = 0, gain_sum_first = 0, gain_sum_last = 0;
+  double texture_sum_first = 0, texture_sum_last = 0;
+  int first_count = 0, last_count = 0, gain_first_count = 0, gain_last_count = 0;
+  const auto describe = [&](int step) { filter.describe(trained_for, training_json(step).dump(), t.working_size); };
   const auto dreams = target_dreams(model, objective, pictures, t, t.checkpoint.empty() ? "" : t.checkpoint + ".dreams",
                                     progress);
   const auto training_started = std::chrono::steady_clock::now();
@@ -455,7 +514,7 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
     const auto texture = texture_distance(model, textures, filtered, batch);
     if (t.texture_weight > 0) loss = loss + t.texture_weight * texture;
     // Without the dream term the gain is only watched (every few steps: it costs four passes).
-    const bool watch = t.objective_weight > 0 || (step - first_step) % kWatchEvery == 0;
+    const bool watch = t.objective_weight > 0 || (step - first_step) % kWatchEvery == 0 || step + 1 == t.steps;
     double gain = 0;
     for (const double octave : {1.0, 0.5}) {
       if (!watch) break;
@@ -495,9 +554,10 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
     }
     ++report.steps;
     if (!t.checkpoint.empty() && (step + 1) % t.checkpoint_every == 0 && step + 1 < t.steps) {
+      // The optimizer first: a kill between the two leaves it a step ahead, which resume_optimizer sees.
+      save_whole(adam, t.checkpoint + ".adam");
       describe(step + 1);
       filter.save(t.checkpoint);
-      torch::save(adam, t.checkpoint + ".adam");
     }
     if (progress) {
       FilterTrainingProgress p;
@@ -514,6 +574,13 @@ FilterTrainingReport train_filter(const FilterTraining& t, const std::string& ou
   }
   describe(t.steps);
   filter.save(output);
+  // Done: a later run with this output starts afresh. (The target dreams stay cached: they are
+  // checked against what they were made from.)
+  if (!t.checkpoint.empty())
+    for (const auto& done : {t.checkpoint, t.checkpoint + ".adam"}) {
+      std::error_code ec;
+      fs::remove(done, ec);
+    }
   report.gain_first = gain_sum_first / std::max(1, gain_first_count);
   report.gain_last = gain_sum_last / std::max(1, gain_last_count);
   report.texture_first = texture_sum_first / std::max(1, first_count);

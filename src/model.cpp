@@ -10,8 +10,6 @@
 namespace avdream {
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 [[noreturn]] void contract_error(const std::string& path, const std::string& what) {
   throw Error("model '" + path + "' breaks the avdream model contract: " + what);
 }
@@ -42,7 +40,9 @@ std::string to_string(ModelKind kind) { return kind == ModelKind::Image ? "image
 
 Model Model::load(const std::string& path, torch::Device device) {
   namespace fs = std::filesystem;
-  if (!fs::exists(path)) throw Error("model file '" + path + "' not found");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error("model file '" + path + "' not found");
+  if (!fs::is_regular_file(path, ec)) throw Error("model '" + path + "' is not a file");  // a pipe: read forever
   Model model;
   try {
     model.module_ = torch::jit::load(path, device);

@@ -61,11 +61,6 @@ namespace {
 
 constexpr const char* kFilterSuffix = ".filter.pt";
 
-bool is_filter_name(const std::string& file) {
-  const std::string suffix = kFilterSuffix;
-  return file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Every file in `dirs` that `wanted` accepts, named by `name_of` (first one wins).
 template <typename Accept, typename NameOf>
 std::vector<ModelFile> find_in(const std::vector<std::string>& dirs, Accept wanted, NameOf name_of) {
@@ -74,8 +69,10 @@ std::vector<ModelFile> find_in(const std::vector<std::string>& dirs, Accept want
   for (const auto& dir : dirs) {
     std::error_code ec;
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(dir, ec))
-      if (wanted(entry.path())) files.push_back(entry.path());
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      std::error_code file_ec;  // a pipe or a device named like a model would be read forever
+      if (wanted(entry.path()) && fs::is_regular_file(entry.path(), file_ec)) files.push_back(entry.path());
+    }
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
       if (seen.insert(name_of(f)).second) found.push_back({name_of(f), f.string()});
@@ -85,6 +82,11 @@ std::vector<ModelFile> find_in(const std::vector<std::string>& dirs, Accept want
 }
 
 }  // namespace
+
+bool is_filter_name(const std::string& file) {
+  const std::string name = fs::path(file).filename().string(), suffix = kFilterSuffix;
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 std::vector<ModelFile> find_models() {
   return find_in(model_search_path(),
@@ -107,7 +109,9 @@ std::vector<ModelFile> find_filters() {
 }
 
 std::string resolve_filter(const std::string& name_or_path) {
-  if (fs::is_regular_file(name_or_path)) return name_or_path;
+  std::error_code ec;
+  if (fs::is_regular_file(name_or_path, ec)) return name_or_path;
+  if (fs::exists(name_or_path, ec)) throw Error("dream filter '" + name_or_path + "' is not a file");
   if (name_or_path.find('/') != std::string::npos) throw Error("dream filter '" + name_or_path + "' not found");
   std::vector<std::string> names;
   for (const auto& f : find_filters()) {

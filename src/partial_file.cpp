@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -99,8 +100,13 @@ void check_output_folder(const std::string& target) {
   std::error_code ec;
   if (!fs::is_directory(folder.empty() ? fs::path(".") : folder, ec))
     throw UsageError("cannot write '" + target + "': the folder '" + shown + "' does not exist");
-  if (::access(shown.c_str(), W_OK | X_OK) != 0)
-    throw UsageError("cannot write '" + target + "': the folder '" + shown + "' is not writable");
+  if (fs::is_directory(target, ec)) throw UsageError("cannot write '" + target + "': it is a folder");
+  // access() says yes to root everywhere (a read-only mount, /proc): making the file is the test.
+  const auto probe = partial_path(target);
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  discard_partial(probe);
+  if (fd < 0) throw UsageError("cannot write '" + target + "': the folder '" + shown + "' is not writable");
 }
 
 void commit_partial(const std::string& partial, const std::string& target) {

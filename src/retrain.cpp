@@ -278,7 +278,7 @@ RetrainReport retrain(const RetrainSettings& s, const std::string& output, const
         throw;
       } catch (const Error& e) {
         const std::string why = e.what();
-        report.skipped.push_back(file + ": " + why.substr(0, why.find('\n')));
+        report.skipped.push_back(file + ": " + first_line(why));
       }
       report_progress({"reading", ++read_files, total_files});
     }

@@ -11,6 +11,11 @@
 
 #include "support.hpp"
 
+#include <sys/stat.h>
+
+#include <fstream>
+#include <functional>
+
 using namespace avdream;
 using test::run_avdream;
 
@@ -118,6 +123,9 @@ TEST(Filter, TrainingRaisesTheObjectiveAndResumesExactly) {
   EXPECT_EQ(second.steps, 40);
   EXPECT_EQ(dreamed, 0);
   EXPECT_TRUE(std::filesystem::exists(t.checkpoint + ".dreams"));
+  // Done: the checkpoint is gone, so a later training into the same file starts afresh.
+  EXPECT_FALSE(std::filesystem::exists(t.checkpoint));
+  EXPECT_FALSE(std::filesystem::exists(t.checkpoint + ".adam"));
   const auto a = DreamFilter::load(whole), b = DreamFilter::load(resumed);
   const auto picture = torch::rand({3, 64, 80});
   EXPECT_EQ(max_difference(a.detail(picture), b.detail(picture)), 0.0);
@@ -179,6 +187,35 @@ TEST(Filter, TheCommandLineTrainsAndAppliesAFilter) {
                    "100000", "-q"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  // -o must be a filter's name: a slip of the keyboard cannot replace a training picture.
+  const auto copy = (dir / "copy.png").string();
+  std::filesystem::copy_file(photo, copy);
+  r = run_avdream({"train-filter", "-o", copy, "--images", copy, "--steps", "2", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(".filter.pt"), std::string::npos) << r.err;
+  EXPECT_EQ(test::slurp(copy), test::slurp(photo));
+  r = run_avdream({"train-filter", "-o", dir.path().string() + "/", "--images", photo, "--steps", "2", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  std::filesystem::create_directory(dir / "taken.filter.pt");
+  r = run_avdream({"train-filter", "-o", (dir / "taken.filter.pt").string(), "--images", photo, "--steps", "2", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is a folder"), std::string::npos) << r.err;
+  r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--batch", "2000", "-q"});
+  EXPECT_EQ(r.exit_code, 2);  // every crop goes through the model with its gradients: bounded
+  r = run_avdream({"train-filter", "-o", (dir / "g.filter.pt").string(), "--images", photo, "--crop", "481", "-q"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--crop"), std::string::npos) << r.err;
+  // A filter gives the dream it was trained for: the optimizer's options would be ignored, so
+  // they are refused, as --filter is where it does not apply.
+  for (const auto& extra : std::vector<std::vector<std::string>>{
+           {"--class", "tabby"}, {"--layers", "block_12"}, {"--style", photo}, {"--octaves", "2"}, {"--spectro"}}) {
+    auto args = std::vector<std::string>{photo, "-o", (dir / "x.png").string(), "--filter", f, "-q"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    r = run_avdream(args);
+    EXPECT_EQ(r.exit_code, 2) << extra[0];
+    EXPECT_EQ(test::line_count(r.err), 1) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
   r = run_avdream({photo, "-o", (dir / "x.png").string(), "--filter", photo, "-q"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("is not a dream filter"), std::string::npos) << r.err;
@@ -380,6 +417,108 @@ TEST(Filter, TheFlowHoldFollowsAFade) {
 
 // Filters are found by name in the search path's folders and their filters/ (where the shipped
 // ones live), and are not models.
+// A checkpoint resumes only the training that made it, and a damaged optimizer state beside it
+// (a kill while it was written) costs exactness, not the run.
+TEST(Filter, ACheckpointResumesOnlyItsOwnTraining) {
+  test::TempDir dir;
+  auto t = tiny_training(dir);
+  t.steps = 6;
+  t.checkpoint_every = 2;
+  const auto out = (dir / "f.filter.pt").string();
+  EXPECT_THROW(train_filter(t, out, [](const FilterTrainingProgress& p) { return p.step < 3; }), Cancelled);
+  ASSERT_TRUE(std::filesystem::exists(t.checkpoint));
+  auto other = t;
+  other.steps = 8;
+  EXPECT_THROW(train_filter(other, out), UsageError);
+  other = t;
+  other.targets.layers = "block_9";
+  EXPECT_THROW(train_filter(other, out), UsageError);
+  EXPECT_FALSE(std::filesystem::exists(out));
+  { std::ofstream(t.checkpoint + ".adam", std::ios::trunc) << "not an archive"; }
+  const auto report = train_filter(t, out);
+  EXPECT_EQ(report.first_step, 2);
+  EXPECT_EQ(report.steps, 4);
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_NE(report.warnings[0].find(".adam"), std::string::npos) << report.warnings[0];
+  EXPECT_TRUE(is_dream_filter(out));
+  // Not a filter's name, or a folder: refused before anything is dreamed.
+  EXPECT_THROW(train_filter(t, (dir / "f.png").string()), UsageError);
+  EXPECT_THROW(train_filter(t, dir.path().string()), UsageError);
+}
+
+namespace {
+
+// A filter file made by hand, the contract's attributes as given.
+struct FakeFilter {
+  c10::IValue trained_for = std::string("{}");
+  c10::IValue working_size = int64_t{64};
+  c10::IValue max_detail = 0.5;
+  double weight = 0.0;
+  std::string detail = "x * self.w";
+};
+
+std::string fake_filter(const test::TempDir& dir, const std::string& name, const FakeFilter& f) {
+  torch::jit::Module m("Fake");
+  m.register_parameter("w", torch::full({1}, f.weight), false);
+  m.register_attribute("avdream_filter", c10::IntType::get(), int64_t{1});
+  m.register_attribute("trained_for", f.trained_for.type(), f.trained_for);
+  m.register_attribute("how_trained", c10::StringType::get(), std::string("{}"));
+  m.register_attribute("working_size", f.working_size.type(), f.working_size);
+  m.register_attribute("max_detail", f.max_detail.type(), f.max_detail);
+  m.define("def forward(self, x: Tensor) -> Tensor:\n    return " + f.detail + "\n");
+  const auto path = (dir / (name + ".filter.pt")).string();
+  m.save(path);
+  return path;
+}
+
+}  // namespace
+
+// A filter file from elsewhere that breaks the contract is refused with one line: never a black
+// or stretched picture, never a library's assertion.
+TEST(Filter, BrokenFilterFilesAreRefused) {
+  test::TempDir dir;
+  const auto picture = torch::rand({3, 40, 56});
+  EXPECT_EQ(DreamFilter::load(fake_filter(dir, "fine", {})).detail(picture).abs().max().item<double>(), 0.0);
+  const auto refused = [&](const std::string& path, const std::string& why) {
+    try {
+      DreamFilter::load(path).detail(picture);
+      ADD_FAILURE() << path << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  };
+  FakeFilter f;
+  f.weight = NAN;
+  refused(fake_filter(dir, "nan", f), "NaN");
+  f = {};
+  f.max_detail = double(INFINITY);
+  refused(fake_filter(dir, "detail", f), "max_detail");
+  f = {};
+  f.working_size = int64_t{0};
+  refused(fake_filter(dir, "size0", f), "working_size");
+  f.working_size = std::string("480");
+  refused(fake_filter(dir, "size_text", f), "working_size");
+  f = {};
+  f.trained_for = int64_t{3};
+  refused(fake_filter(dir, "nameless", f), "trained_for");
+  f = {};
+  f.detail = "x[:, :1] * self.w";
+  refused(fake_filter(dir, "grey", f), "shape");
+  f.detail = "x / self.w";
+  refused(fake_filter(dir, "infinite", f), "NaN or infinite");
+  // A pipe named like a filter is never opened (it would be read for ever).
+  std::filesystem::create_directories(dir / "filters");
+  ASSERT_EQ(::mkfifo((dir / "filters" / "pipe.filter.pt").c_str(), 0600), 0);
+  std::filesystem::copy_file(dir / "nan.filter.pt", dir / "filters" / "nan.filter.pt");
+  const auto r = test::run_command("AVDREAM_MODEL_PATH='" + dir.path().string() + "' timeout 60 '" +
+                                   test::avdream_binary().string() + "' models");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("unusable"), std::string::npos) << r.out;  // nan: listed as unusable...
+  EXPECT_NE(r.out.find("default"), std::string::npos) << r.out;   // ...and the others still listed
+  EXPECT_EQ(r.out.find("pipe"), std::string::npos) << r.out;
+}
+
 TEST(Filter, FiltersAreFoundByNameOnTheSearchPathAndInItsFiltersFolders) {
   test::TempDir dir;
   std::filesystem::create_directories(dir.path() / "filters");

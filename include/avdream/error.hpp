@@ -41,6 +41,9 @@ class Cancelled : public Error {
   Cancelled() : Error("cancelled") {}
 };
 
+// The first line of a message (libraries' errors often go on with backtraces).
+inline std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 // "a, b, c" from a list of names, cut after `max` entries with ", ...".
 std::string join_names(const std::vector<std::string>& names, std::size_t max = 12);
 

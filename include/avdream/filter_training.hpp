@@ -86,10 +86,12 @@ struct FilterTrainingReport {
   double dream_seconds = 0;                    // of the seconds, dreaming the targets
   double seconds = 0;
   int64_t parameters = 0;
+  std::vector<std::string> warnings;  // e.g. resumed without the optimizer's saved state
 };
 
-// Trains and writes the filter to `output` (atomically). Throws UsageError for bad settings or
-// inputs without pictures, before the work.
+// Trains and writes the filter to `output` (atomically), then removes the checkpoint. Throws
+// UsageError for bad settings, an output that cannot be written, inputs without pictures or a
+// checkpoint of another training, before the work.
 FilterTrainingReport train_filter(const FilterTraining& training, const std::string& output,
                                   const FilterTrainingProgressFn& progress = {});
 

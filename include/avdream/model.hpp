@@ -113,6 +113,8 @@ struct ModelFile {
 // Every *.pt on the search path (first one wins for a repeated name), sorted by name; dream
 // filters (*.filter.pt) are not models and are left out.
 std::vector<ModelFile> find_models();
+// Whether a file name (or path) is a dream filter's: NAME.filter.pt.
+bool is_filter_name(const std::string& file);
 // Every dream filter (NAME.filter.pt) on the search path and in its folders' filters/ (where
 // the shipped ones are), sorted by name.
 std::vector<ModelFile> find_filters();

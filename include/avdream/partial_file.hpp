@@ -24,8 +24,9 @@ void discard_partial(const std::string& partial) noexcept;
 // the work did not answer in time).
 void discard_all_partials() noexcept;
 
-// Throws UsageError unless the folder `target` goes into exists and can be written: checked
-// before the work, not found when the finished file cannot be placed.
+// Throws UsageError unless the folder `target` goes into exists and a file can be made there (tried:
+// a hidden one, removed at once) and `target` is not a folder: checked before the work, not found
+// when the finished file cannot be placed.
 void check_output_folder(const std::string& target);
 
 // Whether `name` (a file name) is a partial file of a process on this host that no longer runs.

@@ -50,8 +50,8 @@ int list_models() {
                 << m.labels().size() << std::setw(8) << m.layer_names().size() << join_names(m.default_layers())
                 << "  " << f.path << "\n";
       if (!m.provenance().empty()) std::cout << std::setw(28) << "" << "from " << m.provenance() << "\n";
-    } catch (const Error& e) {
-      std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
+    } catch (const std::exception& e) {  // one bad file does not hide the others
+      std::cout << std::setw(28) << f.name << "unusable: " << first_line(e.what()) << "\n";
     }
   }
   const auto filters = find_filters();
@@ -63,8 +63,8 @@ int list_models() {
       const auto filter = DreamFilter::load(f.path);
       std::cout << std::setw(28) << f.name << std::setw(8) << filter.working_size() << filter.trained_for() << "  "
                 << f.path << "\n";
-    } catch (const Error& e) {
-      std::cout << std::setw(28) << f.name << "unusable: " << e.what() << "\n";
+    } catch (const std::exception& e) {  // one bad file does not hide the others
+      std::cout << std::setw(28) << f.name << "unusable: " << first_line(e.what()) << "\n";
     }
   }
   return status;
@@ -85,6 +85,8 @@ int list_layers(const Options& o) {
 }
 
 int dream_picture(const Options& o) {
+  // The video settings do not act on a picture, but a nonsense value is refused all the same.
+  check_video_params(o.video_job().params);
   const auto report = dream_still(o.input(), o.output, o.still_job(), dream_progress(show_progress(o.quiet)));
   for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
   if (!o.quiet) {
@@ -185,7 +187,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     // LibTorch errors carry a C++ backtrace after the first line: the user needs only the line.
     const std::string what = e.what();
-    std::cerr << "avdream: " << what.substr(0, what.find('\n')) << "\n";
+    std::cerr << "avdream: " << first_line(what) << "\n";
     return 1;
   }
 }

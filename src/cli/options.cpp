@@ -94,8 +94,8 @@ void add_commands(CLI::App& app, Options& o) {
                                                   "train a dream filter for those dream settings");
   train->add_option("--images", tr.images, "Pictures, folders of pictures and videos to train on")->required();
   train->add_option("--steps", tr.steps, "Training steps")->capture_default_str();
-  train->add_option("--batch", tr.batch, "Crops per step (an even number: pairs for the temporal term)")->capture_default_str();
-  train->add_option("--crop", tr.crop, "Crop size, pixels")->capture_default_str();
+  train->add_option("--batch", tr.batch, "Crops per step (an even number, 2-64: pairs for the temporal term)")->capture_default_str();
+  train->add_option("--crop", tr.crop, "Crop size, pixels (32-480: the working size)")->capture_default_str();
   train->add_option("--frames-per-video", tr.video_frames, "Frames sampled from each training video")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
@@ -371,6 +371,24 @@ SoundJob Options::sound_job() const {
 
 namespace {
 
+// A filter gives the one dream it was trained for: an option that chooses or tunes the optimizer's
+// dream would be dropped without a word, so it is refused. (The flow hold's --blend and
+// --temporal-weight, the section, encoding and sound options do apply.)
+std::optional<std::string> filter_conflict(const CLI::App& app, const Options& o) {
+  if (o.filter.empty()) return std::nullopt;
+  if (o.command == Command::Spectro) return "--filter dreams pictures and video; --spectro dreams sounds";
+  for (const char* command : {"train-filter", "retrain", "studio"})
+    if (*app.get_subcommand(command)) return std::string("--filter does not apply to ") + command;
+  for (const char* flag : {"--model", "--layers", "--class", "--guide", "--theme", "--style", "--style-blend",
+                           "--style-layers", "--content-layer", "--style-weight", "--content-weight", "--tv-weight",
+                           "--style-scale", "--original-colors", "--thin-style", "--octaves", "--octave-scale",
+                           "--iterations", "--step", "--jitter", "--tile", "--warm-iterations"})
+    if (app.get_option(flag)->count())
+      return std::string(flag) + " does not apply with --filter: a filter gives the dream it was trained for "
+             "(avdream models says which); train-filter " + flag + " ... trains one for another";
+  return std::nullopt;
+}
+
 // After parsing: the command, the checks CLI11 cannot make, the default output name.
 std::optional<int> settle(const CLI::App& app, Options& o) {
   o.model_given = app.get_option("--model")->count() > 0;
@@ -382,6 +400,7 @@ std::optional<int> settle(const CLI::App& app, Options& o) {
   };
   if (const auto* empty = given_empty(app))
     return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
+  if (const auto conflict = filter_conflict(app, o)) return usage(*conflict);
   if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
   if (o.sound.style.enabled())
     for (const char* dream_flag : {"--audio-layers", "--audio-class"})

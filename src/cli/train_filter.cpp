@@ -21,6 +21,7 @@ int train_filter_command(const Options& o) {
     return !stop_requested();
   });
   if (show) std::fprintf(stderr, "\n");
+  for (const auto& w : report.warnings) std::cerr << "avdream: warning: " << w << "\n";
   if (!o.quiet)
     std::cout << "trained " << o.output << " (" << report.parameters << " parameters, " << report.pictures
               << " pictures, " << report.motion_pairs << " with the next frame, steps " << report.first_step + 1 << "-" << report.first_step + report.steps << " in "
