@@ -142,6 +142,7 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
 
 std::vector<SoundFileResult> dream_sound_files(const std::vector<SoundFileTask>& tasks, const SoundJob& job,
                                                const Model& model, int workers, const SoundFilesProgressFn& progress) {
+  if (tasks.empty()) return {};
   if (workers <= 0) workers = static_cast<int>(std::min(4u, std::max(1u, std::thread::hardware_concurrency())));
   workers = static_cast<int>(std::min<std::size_t>(workers, tasks.size()));
   std::vector<SoundFileResult> results(tasks.size());

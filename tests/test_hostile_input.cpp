@@ -180,12 +180,45 @@ TEST(Hostile, AnOutputThatIsTheInputIsRefusedUnlessAskedFor) {
   EXPECT_EQ(slurp(link), before) << "the other link keeps the original";
 }
 
+// --spectro's outputs are checked before any sound is dreamed, as the other commands' are: its own
+// input (a file, or a folder written into itself) only with --replace-input, a file where a
+// folder of dreams must go, a missing folder for one file, an output that is a folder.
+TEST(Hostile, SpectroOutputsAreCheckedBeforeTheWork) {
+  test::TempDir dir;
+  fs::create_directories(dir / "sounds");
+  const auto bark = (dir / "sounds" / "bark.flac").string();
+  fs::copy_file(test::shared_dir() / "samples" / "audio" / "dog" / "sounds_dog_bark.flac", bark);
+  const auto before = slurp(bark);
+  { std::ofstream(dir / "notes.txt") << "a file"; }
+  const auto spectro = [](std::vector<std::string> args) {
+    args.insert(args.end(), {"--spectro", "--duration", "0.5", "--audio-iterations", "1", "-q"});
+    return args;
+  };
+  expect_refusals({
+      {spectro({bark, "-o", bark}), 2, "is the input itself"},
+      {spectro({(dir / "sounds").string(), "-o", (dir / "sounds").string()}), 2, "is the input itself"},
+      {spectro({(dir / "sounds").string(), "-o", (dir / "notes.txt").string()}), 2, "is a file"},
+      {spectro({bark, "-o", (dir / "no" / "such" / "x.wav").string()}), 2, "does not exist"},
+      {spectro({(dir / "sounds").string(), "-o", (dir / "no" / "such").string() + "/"}), 2, "does not exist"},
+  });
+  EXPECT_EQ(slurp(bark), before);
+  EXPECT_FALSE(fs::exists(dir / "no"));
+  const auto r = run_avdream(spectro({bark, "-o", bark, "--replace-input"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(slurp(bark), before);
+}
+
 // Point 11: outputs the container or an encoder refuses are refused before any dreaming, with
 // our message (exit 2), in the CLI and in farm plan.
 TEST(Hostile, OutputsThatCannotBeWrittenAreRefusedBeforeTheWork) {
   test::TempDir dir;
   const auto clip = test::panning_clip(dir, "clip.mp4");
+  fs::create_directories(dir / "taken.mp4");
+  fs::create_directories(dir / "taken.png");
   expect_refusals({
+      {tiny({clip, "-o", (dir / "taken.mp4").string()}), 2, "is a folder"},
+      {tiny({clip, "-o", (dir / "out.mp4").string(), "--preview", (dir / "taken.png").string()}), 2, "is a folder"},
+      {tiny({clip, "-o", (dir / "out.webm").string(), "--preset", "nosuch"}), 2, "--preset"},
       {tiny({clip, "-o", (dir / "out.png").string()}), 2, "picture or sound type"},
       {tiny({clip, "-o", (dir / "out.gif").string()}), 2, "out.gif"},
       {tiny({clip, "-o", (dir / "out.mp3").string()}), 2, "picture or sound type"},
@@ -194,7 +227,7 @@ TEST(Hostile, OutputsThatCannotBeWrittenAreRefusedBeforeTheWork) {
       {tiny({"farm", "plan", clip, "-o", (dir / "out.webm").string(), "--codec", "libx264", "--job-dir",
              (dir / "job").string(), "--chunks", "1"}), 2, "libvpx-vp9"},
   });
-  EXPECT_EQ(files_in(dir.path()), 1) << listing(dir.path());
+  EXPECT_EQ(files_in(dir.path()), 3) << listing(dir.path());
 }
 
 // Point 11: the sound encoders' limits are named; Opus takes many channels (mapping family 255).

@@ -46,7 +46,8 @@ void check_video_output(const std::string& path, const EncodeSettings& settings)
   if (s.crf < 0 || s.crf > 63) throw ParameterError("EncodeSettings::crf", "must be in [0, 63]");
   static const char* const presets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
                                         "medium",    "slow",      "slower",   "veryslow", "placebo"};
-  if (s.codec != "libvpx-vp9" && std::find(std::begin(presets), std::end(presets), s.preset) == std::end(presets))
+  // libvpx-vp9 has no presets of its own; a name it would ignore is still a mistake.
+  if (std::find(std::begin(presets), std::end(presets), s.preset) == std::end(presets))
     throw ParameterError("EncodeSettings::preset", "'" + s.preset + "' is unknown; use ultrafast, superfast, veryfast, faster, fast, medium, "
                      "slow, slower, veryslow or placebo");
 }

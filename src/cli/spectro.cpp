@@ -2,6 +2,7 @@
 #include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
+#include <avdream/partial_file.hpp>
 #include <avdream/paths.hpp>
 #include <avdream/sound_job.hpp>
 
@@ -59,6 +60,15 @@ void make_names_unique(std::vector<Item>& items, bool pictures) {
   }
 }
 
+// Whether the dream goes to one file (-o itself, or <stem>_dream<ext>), not into a folder: one
+// sound file in, and -o not a folder.
+bool writes_one_file(const Options& o) {
+  std::error_code ec;
+  const bool one_file = o.inputs.size() == 1 && !fs::is_directory(o.inputs[0], ec);
+  const bool output_is_folder = !o.output.empty() && (fs::is_directory(o.output, ec) || o.output.back() == '/');
+  return one_file && !output_is_folder;
+}
+
 // Where each input's dream goes: -o itself for one file (default <stem>_dream<ext>), else the
 // input's file name inside the -o folder (default <folder>_dream, or dreamed/ for a list).
 std::vector<Item> plan(const Options& o) {
@@ -76,11 +86,8 @@ std::vector<Item> plan(const Options& o) {
       files.push_back(in);  // a missing file is reported with the others' results
     }
   }
-  std::error_code ec;
-  const bool one_file = o.inputs.size() == 1 && !fs::is_directory(o.inputs[0], ec);
-  const bool output_is_folder = !o.output.empty() && (fs::is_directory(o.output, ec) || o.output.back() == '/');
   std::vector<Item> items;
-  if (one_file && !output_is_folder) {
+  if (writes_one_file(o)) {
     const fs::path in(files[0]);
     items.push_back({files[0], o.output.empty() ? in.stem().string() + "_dream" + in.extension().string() : o.output, ""});
   } else {
@@ -92,6 +99,28 @@ std::vector<Item> plan(const Options& o) {
   }
   make_names_unique(items, o.spectrograms);
   return items;
+}
+
+// Every output checked before any sound is dreamed: one line and nothing done. A folder of
+// outputs (-o dreamed/) is made; a single file's folder must exist, as for pictures and video.
+void check_outputs(const Options& o, const std::vector<Item>& items) {
+  std::error_code ec;
+  if (!writes_one_file(o)) {
+    if (!o.output.empty() && fs::exists(o.output, ec) && !fs::is_directory(o.output, ec))
+      throw UsageError("-o '" + o.output + "' is a file: the dreams of a folder or of several sounds go into a folder");
+    const auto folder = fs::path(items.front().output).parent_path();
+    const auto parent = folder.parent_path().empty() ? fs::path(".") : folder.parent_path();
+    if (!fs::is_directory(folder, ec) && !(fs::is_directory(parent, ec) && fs::create_directory(folder, ec)))
+      throw UsageError("cannot make the output folder '" + folder.string() + "'" +
+                       (fs::is_directory(parent, ec) ? "" : ": '" + parent.string() + "' does not exist"));
+  }
+  for (const auto& item : items) {
+    if (!o.replace_input && fs::equivalent(item.input, item.output, ec))
+      throw UsageError("-o '" + item.output + "' is the input itself: it would be replaced; write elsewhere, or add "
+                       "--replace-input to mean it");
+    check_output_folder(item.output);
+    if (!item.picture.empty()) check_output_folder(item.picture);
+  }
 }
 
 struct Result {
@@ -135,6 +164,7 @@ void print_table(const std::vector<Result>& results) {
 
 int dream_sounds(const Options& o) {
   const auto items = plan(o);
+  check_outputs(o, items);
   auto job = o.sound_job();
   job.picture = items.front().picture;  // checked with the rest
   const auto model = prepare_sound_job(job, items.front().output);
@@ -143,21 +173,14 @@ int dream_sounds(const Options& o) {
     if (item.renamed)
       std::cerr << "avdream: note: " << item.input << " goes to " << item.output << " (an earlier input has its name)\n";
 
-  // Refused outputs fail at once; the rest are dreamed side by side.
+  // Dreamed side by side.
   std::vector<Result> results;
   std::vector<SoundFileTask> tasks;
   std::vector<std::size_t> task_result;  // the result each task fills
   for (const auto& item : items) {
-    Result r{item, {}, {}};
-    std::error_code ec;
-    if (fs::exists(item.output, ec) && fs::equivalent(item.input, item.output, ec)) {
-      r.error = "the output would overwrite the input";
-    } else {
-      if (const auto parent = fs::path(item.output).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
-      task_result.push_back(results.size());
-      tasks.push_back({item.input, item.output, item.picture});
-    }
-    results.push_back(std::move(r));
+    task_result.push_back(results.size());
+    tasks.push_back({item.input, item.output, item.picture});
+    results.push_back(Result{item, {}, {}});
   }
   const auto done = dream_sound_files(tasks, job, model, 0, [&](std::size_t task, double seconds) {
     if (show)
