@@ -15,6 +15,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 const std::vector<std::string> kModes = {"dream", "style", "thin_style", "filter", "sound"};
+const std::vector<std::string> kFields = {"upload", "mode",  "preview", "model", "layers", "filter",
+                                          "style",  "guide", "classes", "octaves", "steps", "seed"};
 
 bool is_style(const std::string& mode) { return mode == "style" || mode == "thin_style"; }
 
@@ -32,6 +34,11 @@ DreamTargets targets_of(const JobRequest& r, const fs::path& uploads) {
   DreamTargets t;
   t.layers = r.layers;
   t.classes = r.classes;
+  if (!r.guide.empty()) {
+    const auto guide = find_upload(uploads, r.guide);
+    if (!guide) throw Error("the guide upload is gone");
+    t.guides = {guide->file().string()};
+  }
   if (is_style(r.mode)) {
     t.style.images = {style_file(r, uploads)};
     if (r.mode == "thin_style") t.style = thin_style(t.style);
@@ -112,6 +119,14 @@ void check_request(const JobRequest& r, const Upload& upload, const fs::path& up
     if (r.mode == "sound" && style->kind == "picture")
       throw UsageError("the style of a sound must be a sound (or a clip's soundtrack)");
   }
+  if (!r.guide.empty()) {
+    if (r.mode == "filter" || r.mode == "sound")
+      throw UsageError("a guide picture steers the optimizer's dream: not the " + r.mode + " mode's");
+    if (!is_id(r.guide)) throw UsageError("the guide is an upload's id");
+    const auto guide = find_upload(uploads, r.guide);
+    if (!guide) throw NotFound("no such guide upload");
+    if (guide->kind != "picture") throw UsageError("the guide must be a picture");
+  }
   if (r.mode == "filter") {
     if (r.filter.empty()) throw UsageError("the filter mode needs a dream filter");
     if (r.filter.find('/') != std::string::npos || r.filter.find("..") != std::string::npos)
@@ -135,6 +150,12 @@ void check_request(const JobRequest& r, const Upload& upload, const fs::path& up
 
 JobRequest JobRequest::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw UsageError("a job is a JSON object");
+  // A field the studio does not know would be ignored without a word: a misspelt one is refused.
+  for (const auto& [key, value] : j.items())
+    if (std::find(kFields.begin(), kFields.end(), key) == kFields.end())
+      throw UsageError("unknown job field '" + key + "' (see API.md)");
+  if (j.contains("seed") && !j["seed"].is_number_unsigned())
+    throw UsageError("seed must be a whole number, 0 or more");
   try {
     JobRequest r;
     r.upload = j.value("upload", "");
@@ -144,6 +165,7 @@ JobRequest JobRequest::from_json(const nlohmann::json& j) {
     r.layers = j.value("layers", "");
     r.filter = j.value("filter", "");
     r.style = j.value("style", "");
+    r.guide = j.value("guide", "");
     r.classes = j.value("classes", std::vector<std::string>{});
     r.octaves = j.value("octaves", 0);
     r.steps = j.value("steps", 0);
@@ -156,8 +178,8 @@ JobRequest JobRequest::from_json(const nlohmann::json& j) {
 
 nlohmann::json JobRequest::to_json() const {
   return {{"upload", upload}, {"mode", mode}, {"preview", preview}, {"model", model}, {"layers", layers},
-          {"filter", filter}, {"style", style}, {"classes", classes}, {"octaves", octaves}, {"steps", steps},
-          {"seed", seed}};
+          {"filter", filter}, {"style", style}, {"guide", guide}, {"classes", classes}, {"octaves", octaves},
+          {"steps", steps}, {"seed", seed}};
 }
 
 JobQueue::JobQueue(fs::path root, int workers)

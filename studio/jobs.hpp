@@ -21,6 +21,7 @@ struct JobRequest {
   std::string upload, mode;  // mode: dream, style, thin_style, filter, sound
   bool preview = false;
   std::string model, layers, filter, style;  // style: an uploaded picture's id
+  std::string guide;                          // an uploaded picture's id: dream toward what it holds
   std::vector<std::string> classes;
   int octaves = 0, steps = 0;  // 0: the mode's default
   uint64_t seed = 0;

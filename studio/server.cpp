@@ -32,6 +32,7 @@ std::string default_studio_dir() {
 namespace {
 
 constexpr const char* kChangeHeader = "X-Avdream-Studio";
+constexpr int kConnectionThreads = 64;  // open connections served at once
 
 void reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -39,6 +40,27 @@ void reply(httplib::Response& res, int status, const json& body) {
 }
 
 void refuse(httplib::Response& res, int status, const std::string& error) { reply(res, status, {{"error", error}}); }
+
+// For answers cpp-httplib makes itself, without a body.
+const char* reason(int status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 413: return "the request is too large";
+    case 414: return "the address is too long";
+    default: return "the request failed";
+  }
+}
+
+// A message about a stored file names the user's file, not the server's folders.
+std::string without_paths(std::string message, const std::string& folder, const std::string& name) {
+  for (size_t at; !folder.empty() && (at = message.find(folder)) != std::string::npos;) {
+    const size_t end = message.find_first_of("'\" ", at);
+    message.replace(at, end == std::string::npos ? std::string::npos : end - at, name);
+  }
+  return message;
+}
 
 // Streams a file without reading it whole (results and uploads can be large).
 void send_file(httplib::Response& res, const path& file, const std::string& mime, const std::string& download = "") {
@@ -85,7 +107,11 @@ struct Studio::Impl {
 
   explicit Impl(StudioSettings s)
       : settings(std::move(s)), root(settings.dir), uploads(root / "uploads"), jobs(root, settings.jobs),
-        gallery(root / "gallery") {}
+        gallery(root / "gallery") {
+    // Each open connection holds a thread while it is served, and a job's event stream is open
+    // as long as the job runs: cpp-httplib's default of 8 let a few watching tabs lock out the rest.
+    server.new_task_queue = [] { return new httplib::ThreadPool(kConnectionThreads); };
+  }
 
   const json& describe_models() {
     std::lock_guard lock(info_mutex);
@@ -172,7 +198,7 @@ struct Studio::Impl {
       reply(res, 201, studio::accept_upload(uploads, incoming, path(name).filename().string()).to_json());
     } catch (const std::exception& e) {
       studio::fs::remove(incoming, ec);
-      refuse(res, 415, e.what());
+      refuse(res, 415, without_paths(e.what(), root.string(), path(name).filename().string()));
     }
   }
 
@@ -201,6 +227,10 @@ struct Studio::Impl {
 };
 
 void Studio::Impl::routes() {
+  // Answers cpp-httplib makes itself (no route, a bad request line or length) say why, as ours do.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) refuse(res, res.status, reason(res.status));
+  });
   // Every request: a Host this server answers to (a rebinding DNS name is refused), and for
   // changes the studio's own header.
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {

@@ -6,6 +6,11 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -21,6 +26,20 @@ std::string upload_id(const RunningStudio& studio, const fs::path& file) {
   const auto r = studio.upload(file);
   EXPECT_TRUE(r && r->status == 201) << (r ? r->body : "no answer");
   return r && r->status == 201 ? body_of(r)["id"].get<std::string>() : "";
+}
+
+// A connection that sends half a request line and waits (the socket, to close).
+int half_request(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const char partial[] = "GET /api/in";
+    [[maybe_unused]] const auto sent = ::send(fd, partial, sizeof partial - 1, 0);
+  }
+  return fd;
 }
 
 cv::Mat decode_png(const std::string& bytes) {
@@ -50,6 +69,18 @@ TEST(Studio, DreamsAPictureFromPreviewToResultAndKeepsItAcrossARestart) {
     ASSERT_EQ(preview.size(), owl.size());
     EXPECT_GT(cv::norm(preview, owl, cv::NORM_L1) / (owl.total() * 3.0), 3.0);  // dreamed
 
+    // A guide picture steers the same preview elsewhere.
+    const auto guide = upload_id(studio, sample_image("dog.jpg"));
+    r = studio.post_json("/api/jobs", {{"upload", id}, {"mode", "dream"}, {"layers", "block_12"}, {"preview", true},
+                                       {"guide", guide}});
+    ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "");
+    job = studio.wait_job(body_of(r)["id"], 120);
+    ASSERT_EQ(job["state"], "done") << job.dump();
+    EXPECT_EQ(job["settings"]["guide"], guide);
+    const auto guided = studio.client().Get(job["result"].get<std::string>().c_str());
+    ASSERT_TRUE(guided && guided->status == 200);
+    EXPECT_GT(cv::norm(decode_png(guided->body), preview, cv::NORM_L1) / (owl.total() * 3.0), 1.0);
+
     r = studio.post_json("/api/jobs", {{"upload", id}, {"mode", "filter"}, {"filter", "default"}});
     ASSERT_TRUE(r && r->status == 201) << (r ? r->body : "");
     job_id = body_of(r)["id"];
@@ -58,7 +89,7 @@ TEST(Studio, DreamsAPictureFromPreviewToResultAndKeepsItAcrossARestart) {
   }
   RunningStudio again(dir.path());  // a restart keeps finished results
   const auto jobs = body_of(again.client().Get("/api/jobs"));
-  ASSERT_EQ(jobs.size(), 2u);
+  ASSERT_EQ(jobs.size(), 3u);
   EXPECT_EQ(jobs[0]["id"], job_id);  // newest first
   const auto download = again.client().Get(("/api/jobs/" + job_id + "/result.png?download=1").c_str());
   ASSERT_TRUE(download && download->status == 200);
@@ -117,6 +148,8 @@ TEST(Studio, RefusesWhatIsNotMediaTooLargeOutsideItsFolderOrFromElsewhere) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 415) << r->body;
   EXPECT_NE(body_of(r)["error"].get<std::string>().find("notes.png"), std::string::npos);
+  EXPECT_EQ(body_of(r)["error"].get<std::string>().find(dir.path().string()), std::string::npos)
+      << "the studio's folders stay its own";
   std::ofstream(files / "script.sh") << "#!/bin/sh\n";
   EXPECT_EQ(studio.upload(files / "script.sh")->status, 415);
   {
@@ -144,11 +177,33 @@ TEST(Studio, RefusesWhatIsNotMediaTooLargeOutsideItsFolderOrFromElsewhere) {
                           json{{"upload", owl}, {"mode", "style"}, {"style", "../../owl.jpg"}},
                           json{{"upload", owl}, {"mode", "filter"}, {"filter", "/etc/passwd"}},
                           json{{"upload", owl}, {"mode", "sound"}}, json{{"upload", owl}, {"mode", "rm -rf"}},
-                          json{{"upload", owl}, {"mode", "dream"}, {"octaves", "many"}}}) {
+                          json{{"upload", owl}, {"mode", "dream"}, {"octaves", "many"}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"guide", "ffffffffffffffff"}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"guide", "../owl.jpg"}},
+                          json{{"upload", owl}, {"mode", "filter"}, {"filter", "default"}, {"guide", owl}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"gide", owl}},
+                          json{{"upload", owl}, {"mode", "dream"}, {"seed", -1}}}) {
     r = studio.post_json("/api/jobs", bad);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->status == 400 || r->status == 404) << bad.dump() << " -> " << r->status << " " << r->body;
   }
+  // What no route answers still says why, as JSON.
+  r = c.Get("/api/nosuch");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_TRUE(body_of(r)["error"].is_string()) << r->body;
+  // Connections that hold a thread (event streams, a client that sends half a request) do not
+  // lock the others out: cpp-httplib's default pool had 8 threads.
+  std::vector<int> half_open;
+  for (int i = 0; i < 12; ++i) half_open.push_back(half_request(studio.port()));
+  const auto t0 = std::chrono::steady_clock::now();
+  r = c.Get("/api/info");
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const int fd : half_open) ::close(fd);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(waited, 2.0) << "twelve half-sent requests held the studio up";
+
   // A page elsewhere cannot change anything: no studio header, or a Host that is not loopback.
   r = c.Post("/api/jobs", json{{"upload", owl}, {"mode", "dream"}}.dump(), "application/json");
   EXPECT_EQ(r->status, 403);
