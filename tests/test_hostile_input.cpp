@@ -208,6 +208,23 @@ TEST(Hostile, SpectroOutputsAreCheckedBeforeTheWork) {
   EXPECT_NE(slurp(bark), before);
 }
 
+// A clip whose sound track holds not one sample is dreamed without it, with a warning; the sound
+// cannot be dreamed, but the picture is what was asked for.
+TEST(Hostile, AnEmptySoundtrackIsLeftOutWithAWarning) {
+  test::TempDir dir;
+  const auto clip = (dir / "silent_track.mkv").string(), out = (dir / "out.mp4").string();
+  ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc=duration=1:size=64x48:rate=10 -f lavfi -i "
+                        "sine=duration=1 -filter_complex '[1]atrim=end_sample=0[a]' -map 0:v -map '[a]' -c:v libx264 "
+                        "-c:a aac " + quoted(clip)).exit_code, 0);
+  ASSERT_EQ(test::probe(clip).audio_streams, 1);
+  const auto r = run_avdream(tiny({clip, "-o", out, "--warm-iterations", "1"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("no decodable sound"), std::string::npos) << r.err;
+  EXPECT_EQ(test::probe(out).video_streams, 1);
+  EXPECT_EQ(test::probe(out).audio_streams, 0);
+  EXPECT_EQ(test::read_frames(out).times.size(), 10u);
+}
+
 // Point 11: outputs the container or an encoder refuses are refused before any dreaming, with
 // our message (exit 2), in the CLI and in farm plan.
 TEST(Hostile, OutputsThatCannotBeWrittenAreRefusedBeforeTheWork) {
@@ -275,6 +292,8 @@ TEST(Hostile, ImpossibleValuesAreRefusedBeforeTheWork) {
       {{photo, "-o", picture_out, "--iterations", ""}, 2, "--iterations is empty"},
       {{photo, "-o", picture_out, "--threads", ""}, 2, "--threads is empty"},
       {{photo, "-o", picture_out, "--seed", ""}, 2, "--seed is empty"},
+      {{photo, "-o", picture_out, "--seed", "-1"}, 2, "--seed"},
+      {{photo, "-o", picture_out, "--blend", "nan"}, 2, "--blend"},  // a video setting, checked on a picture too
       {{photo, "-o", ""}, 2, "is empty"},
   });
   EXPECT_EQ(files_in(dir.path()), 1) << listing(dir.path());

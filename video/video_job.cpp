@@ -1,4 +1,5 @@
 // dream_video: decode + flow | dream | composite + encode, joined by bounded queues.
+#include <avdream/audio_io.hpp>
 #include <avdream/error.hpp>
 #include <avdream/image.hpp>
 #include <avdream/partial_file.hpp>
@@ -118,6 +119,14 @@ std::optional<DreamedSoundtrack> soundtrack_for(AudioMode audio, const std::stri
   });
 }
 
+bool has_decodable_sound(const std::string& input, const VideoJob& job) {
+  try {
+    return !AudioReader(input, job.start, job.duration).read(1).empty();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 AudioMode audio_for(AudioMode requested, const VideoInfo& source) {
@@ -189,6 +198,13 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   VideoReader reader = part.open(input, job);
   const auto info = reader.info();
   audio = audio_for(audio, info);
+  // A sound stream with not one decodable sample (an empty track, one cut off after its header)
+  // is left out with a warning: the picture is what was asked for.
+  std::vector<std::string> sound_warnings;
+  if (audio == AudioMode::Dream && !has_decodable_sound(input, job)) {
+    audio = AudioMode::None;
+    sound_warnings.push_back("the soundtrack holds no decodable sound: the video is written without it");
+  }
   EncodeSettings encoding = job.encode;
   encoding.segment = part.joins;
   probe_video_output(output, reader, encoding, audio);
@@ -223,6 +239,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   report.height = info.height;
   report.warnings = reader.warnings();
   report.warnings.insert(report.warnings.end(), report.sound.warnings.begin(), report.sound.warnings.end());
+  report.warnings.insert(report.warnings.end(), sound_warnings.begin(), sound_warnings.end());
   report.notes = writer.notes();
   report.seconds = seconds_since(start);
   return report;

@@ -401,6 +401,9 @@ std::optional<int> settle(const CLI::App& app, Options& o) {
   if (const auto* empty = given_empty(app))
     return usage((empty->get_positional() ? "the " + empty->get_name() : empty->get_name()) + " is empty");
   if (const auto conflict = filter_conflict(app, o)) return usage(*conflict);
+  // CLI11 reads "-1" into an unsigned seed as 2^64-1: a sign is a mistake, not a seed.
+  for (const auto& given : app.get_option("--seed")->results())
+    if (given.find('-') != std::string::npos) return usage("--seed must be a whole number, 0 or more (got " + given + ")");
   if (!(o.audio_strength > 0)) return usage("--audio-strength must be more than 0");
   if (o.sound.style.enabled())
     for (const char* dream_flag : {"--audio-layers", "--audio-class"})
