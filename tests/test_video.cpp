@@ -210,11 +210,18 @@ TEST(Video, KeepsRotationOddSizesAndWorksWithoutSound) {
   ASSERT_NE(src.rotation, 0.0) << "the fixture has no display matrix";
   EXPECT_EQ(dst.rotation, src.rotation);
   EXPECT_EQ(probe(out).audio_streams, 0);
+  // Matroska written by this FFmpeg has no rotation: the output plays unrotated, and says so.
+  auto r = run_avdream(with_quick({rotated, "-o", (dir / "rot_dream.mkv").string(), "--duration", "0.3"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (container_keeps_rotation((dir / "rot_dream.mkv").string()))
+    EXPECT_EQ(read_frames((dir / "rot_dream.mkv").string()).rotation, src.rotation);
+  else
+    EXPECT_NE(r.err.find("write .mp4 or .mov to keep the rotation"), std::string::npos) << r.err;
 
   const auto odd = (dir / "odd.mkv").string();
   ASSERT_EQ(run_command("ffmpeg -v error -y -f lavfi -i testsrc2=size=320x240:rate=10 -t 1 -vf scale=161:121,format=yuv444p -c:v ffv1 '" + odd + "'").exit_code, 0);
   const auto odd_out = (dir / "odd_dream.mp4").string();
-  const auto r = run_avdream(with_quick({odd, "-o", odd_out}));
+  r = run_avdream(with_quick({odd, "-o", odd_out}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto f = read_frames(odd_out);
   EXPECT_EQ(f.width, 161);

@@ -240,6 +240,11 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   report.warnings = reader.warnings();
   report.warnings.insert(report.warnings.end(), report.sound.warnings.begin(), report.sound.warnings.end());
   report.warnings.insert(report.warnings.end(), sound_warnings.begin(), sound_warnings.end());
+  if (std::fmod(std::abs(info.rotation), 360.0) > 0.5 && !container_keeps_rotation(output))
+    report.warnings.push_back("the source is shown rotated by " + std::to_string(std::lround(info.rotation)) +
+                              " degrees, and " + std::filesystem::path(output).extension().string() +
+                              " files written by this FFmpeg cannot say so: the video plays unrotated; write .mp4 "
+                              "or .mov to keep the rotation");
   report.notes = writer.notes();
   report.seconds = seconds_since(start);
   return report;

@@ -145,6 +145,10 @@ std::vector<int64_t> scan_frame_times(const std::string& path, double start = 0.
 // the codec exists and the container takes it, and the CRF and preset. Throws UsageError.
 void check_video_output(const std::string& path, const EncodeSettings& settings);
 
+// Whether the container `path` names records a display rotation (MP4 and MOV do; Matroska and
+// WebM only from FFmpeg 6.1 on): where it does not, a rotated source plays sideways.
+bool container_keeps_rotation(const std::string& path);
+
 // Everything VideoWriter would refuse, found before any work: a dry run that opens the encoder
 // with the source's real frame size, the audio encoders with the real channels and rate (the
 // source's track standing in for a dreamed one), and has the muxer write the header, into

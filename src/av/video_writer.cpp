@@ -52,6 +52,14 @@ void check_video_output(const std::string& path, const EncodeSettings& settings)
                      "slow, slower, veryslow or placebo");
 }
 
+bool container_keeps_rotation(const std::string& path) {
+  const AVOutputFormat* fmt = av_guess_format(nullptr, path.c_str(), nullptr);
+  if (!fmt) return false;
+  const std::string name = fmt->name;
+  const bool matroska = name == "matroska" || name == "webm";
+  return !matroska || LIBAVFORMAT_VERSION_INT >= AV_VERSION_INT(60, 16, 100);  // matroskaenc's rotation: FFmpeg 6.1
+}
+
 struct VideoWriter::Impl {
   av::VideoMux mux;
   std::optional<av::VideoEncoder> encoder;
