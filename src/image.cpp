@@ -8,10 +8,16 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/nn/functional/upsampling.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <mutex>
 
 namespace avdream {
 namespace fs = std::filesystem;
@@ -52,6 +58,57 @@ std::vector<uchar> read_bytes(const std::string& path) {
   if (!in) throw Error("cannot open '" + path + "'");
   return std::vector<uchar>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
+
+uint32_t big_endian(const std::vector<uchar>& b, std::size_t at, int bytes) {
+  uint32_t v = 0;
+  for (int k = 0; k < bytes; ++k) v = v << 8 | b[at + k];
+  return v;
+}
+
+// The width and height a PNG or JPEG declares in its header ({0, 0} for other types or when it
+// cannot tell): a file of kilobytes can declare a picture of gigabytes, refused before decoding.
+std::pair<int64_t, int64_t> declared_size(const std::vector<uchar>& b) {
+  static const uchar png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() >= 24 && std::equal(png, png + 8, b.begin())) return {big_endian(b, 16, 4), big_endian(b, 20, 4)};
+  if (b.size() < 4 || b[0] != 0xFF || b[1] != 0xD8) return {0, 0};
+  for (std::size_t i = 2; i + 9 <= b.size() && b[i] == 0xFF;) {
+    const uchar marker = b[i + 1];
+    // Start of frame: C0-CF but C4 (Huffman tables), C8 (reserved) and CC (arithmetic coding).
+    if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC)
+      return {big_endian(b, i + 7, 2), big_endian(b, i + 5, 2)};
+    const auto length = big_endian(b, i + 2, 2);
+    if (length < 2) break;
+    i += 2 + length;
+  }
+  return {0, 0};
+}
+
+// libpng and libjpeg print their complaints on stderr themselves, before avdream's one line:
+// stderr goes to /dev/null while a picture is decoded (what was wrong reaches the user as our
+// error or warning). One decode at a time holds it.
+class QuietStderr {
+ public:
+  QuietStderr() : lock_(mutex()) {
+    std::fflush(stderr);
+    saved_ = ::dup(STDERR_FILENO);
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) ::dup2(null, STDERR_FILENO), ::close(null);
+  }
+  ~QuietStderr() {
+    std::fflush(stderr);
+    if (saved_ >= 0) ::dup2(saved_, STDERR_FILENO), ::close(saved_);
+  }
+  QuietStderr(const QuietStderr&) = delete;
+  QuietStderr& operator=(const QuietStderr&) = delete;
+
+ private:
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  std::lock_guard<std::mutex> lock_;
+  int saved_ = -1;
+};
 
 // A JPEG whose scan data has no end-of-image marker after it: libjpeg decodes what is there,
 // fills the rest with grey and only says "Premature end of JPEG file". Entropy-coded data never
@@ -121,8 +178,12 @@ Picture load_picture(const std::string& path) {
   if (fs::is_directory(path, ec)) throw Error("input '" + path + "' is a folder, not a picture");
   const auto bytes = read_bytes(path);
   if (bytes.empty()) throw Error("input '" + path + "' is empty (0 bytes)");
+  if (const auto [w, h] = declared_size(bytes); w * h > kMaxPicturePixels)
+    throw Error("'" + path + "' declares a picture of " + std::to_string(w) + "x" + std::to_string(h) +
+                " pixels: more than avdream reads (" + std::to_string(kMaxPicturePixels / 1000000) + " megapixels)");
   const auto decode = [&bytes](int flags) {
     try {
+      const QuietStderr quiet;
       return cv::imdecode(bytes, flags);
     } catch (const cv::Exception&) {
       return cv::Mat();

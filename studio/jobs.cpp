@@ -79,6 +79,7 @@ VideoJob video_job(const JobRequest& r, const fs::path& uploads) {
   }
   apply_schedule(r, job.params.dream);
   job.audio = AudioMode::Dream;  // the soundtrack too, when the clip has one (as the CLI)
+  job.sound_optional = true;
   return job;
 }
 

@@ -208,8 +208,8 @@ TEST(Hostile, SpectroOutputsAreCheckedBeforeTheWork) {
   EXPECT_NE(slurp(bark), before);
 }
 
-// A clip whose sound track holds not one sample is dreamed without it, with a warning; the sound
-// cannot be dreamed, but the picture is what was asked for.
+// A clip whose sound track holds not one sample is dreamed without it, with a warning, when the
+// sound was not asked for; with --audio dream it is an error (as a clip cut short is, above).
 TEST(Hostile, AnEmptySoundtrackIsLeftOutWithAWarning) {
   test::TempDir dir;
   const auto clip = (dir / "silent_track.mkv").string(), out = (dir / "out.mp4").string();
@@ -223,6 +223,7 @@ TEST(Hostile, AnEmptySoundtrackIsLeftOutWithAWarning) {
   EXPECT_EQ(test::probe(out).video_streams, 1);
   EXPECT_EQ(test::probe(out).audio_streams, 0);
   EXPECT_EQ(test::read_frames(out).times.size(), 10u);
+  EXPECT_NE(run_avdream(tiny({clip, "-o", out, "--warm-iterations", "1", "--audio", "dream"})).exit_code, 0);
 }
 
 // Point 11: outputs the container or an encoder refuses are refused before any dreaming, with
@@ -345,14 +346,29 @@ TEST(Hostile, MessagesSayWhatIsWrong) {
   const auto cut = (dir / "cut.mp4").string();
   const auto flower = (test::shared_dir() / "samples" / "video" / "flower.mp4").string();
   std::ofstream(cut, std::ios::binary) << slurp(flower).substr(0, fs::file_size(flower) / 10);
+  // Libraries' own complaints (libpng's, FFmpeg's "No JPEG data found") stay out of the one line.
+  const auto text = (dir / "notes.jpg").string(), half_png = (dir / "half.png").string();
+  std::ofstream(text) << "not a picture";
+  const auto png = slurp(test::sample_image("cat.png").string());
+  std::ofstream(half_png, std::ios::binary) << png.substr(0, png.size() / 2);
+  // A PNG header declaring 100000x100000 pixels (40 GB decoded) in 33 bytes.
+  const auto bomb = (dir / "bomb.png").string();
+  {
+    const unsigned char header[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                                    0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 2, 0, 0, 0, 0, 0, 0, 0};
+    std::ofstream(bomb, std::ios::binary).write(reinterpret_cast<const char*>(header), sizeof header);
+  }
   expect_refusals({
+      {{text, "-o", out}, 1, "not a picture"},
+      {{half_png, "-o", out}, 1, "not a picture"},
+      {{bomb, "-o", out}, 1, "100000x100000"},
       {tiny({cut, "-o", (dir / "out.mp4").string(), "--audio", "dream"}), 1, "'" + cut + "' is cut short"},
       {{"frobnicate"}, 2, "neither a file nor a command"},
       {{disguised, "-o", out}, 1, "it is a video"},
       {{test::sample_image("owl.jpg").string(), "-o", out, "--model", (test::shared_dir() / "models").string()}, 2,
        "is a folder"},
   });
-  EXPECT_EQ(files_in(dir.path()), 3) << listing(dir.path());
+  EXPECT_EQ(files_in(dir.path()), 6) << listing(dir.path());
 }
 
 // Point 15: half a JPEG still decodes (grey below the cut): the warning names the file.

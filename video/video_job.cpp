@@ -201,7 +201,7 @@ VideoReport dream_video(const std::string& input, const std::string& output, con
   // A sound stream with not one decodable sample (an empty track, one cut off after its header)
   // is left out with a warning: the picture is what was asked for.
   std::vector<std::string> sound_warnings;
-  if (audio == AudioMode::Dream && !has_decodable_sound(input, job)) {
+  if (audio == AudioMode::Dream && job.sound_optional && !has_decodable_sound(input, job)) {
     audio = AudioMode::None;
     sound_warnings.push_back("the soundtrack holds no decodable sound: the video is written without it");
   }

@@ -17,9 +17,12 @@ struct Picture {
   std::vector<std::string> warnings;  // damage the decoder passed over (a JPEG cut short)
 };
 
+// The most pixels a picture may have (134 megapixels, 16384x8192: about 4 GB while it is dreamed).
+constexpr int64_t kMaxPicturePixels = int64_t{1} << 27;
+
 // Reads jpg, png, bmp, webp, tiff... (EXIF orientation applied), from its bytes read once, so a
-// pipe works too. Throws Error naming the file when it is missing, empty or not a picture (and
-// what it is instead, when FFmpeg knows: a video named .png).
+// pipe works too. Throws Error naming the file when it is missing, empty, not a picture (and
+// what it is instead, when FFmpeg knows: a video named .png) or larger than kMaxPicturePixels.
 Picture load_picture(const std::string& path);
 
 // Writes the picture in the format of the path's extension, atomically: to a temporary name

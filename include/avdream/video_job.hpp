@@ -46,6 +46,8 @@ struct VideoJob {
   EncodeSettings encode;
   AudioMode audio = AudioMode::Keep;
   SoundJob sound;          // the soundtrack's dream, with AudioMode::Dream
+  bool sound_optional = false;  // with Dream: a track without one decodable sample is left out
+                                // with a warning (the picture was asked for), not an error
   double start = 0.0;      // seconds into the source
   double duration = -1.0;  // seconds; < 0: to the end
   std::string preview;     // contact sheet PNG of source/dream pairs; empty: none

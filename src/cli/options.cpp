@@ -345,6 +345,7 @@ VideoJob Options::video_job() const {
   if (preset) job.encode.preset = *preset;
   else if (!filter.empty()) job.encode.preset = kFilterPreset;
   job.audio = audio == "none" ? AudioMode::None : audio == "keep" ? AudioMode::Keep : AudioMode::Dream;
+  job.sound_optional = audio.empty();  // not asked for: a clip without usable sound still dreams
   if (audio.empty()) {  // dream the sound when an audio model is at hand, else keep it
     try {
       resolve_model(sound.model);
