@@ -78,6 +78,8 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   // A stream without one decodable sample (a file cut off after its header) is refused by name,
   // with what the decoder met, before anything is written.
   auto first = reader.read(1);
+  if (first.empty() && job.start > 0)
+    throw Error("no sound in '" + input + "' from " + std::to_string(job.start) + " s on (--start past its end?)");
   if (first.empty())
     throw Error("no sound could be decoded from '" + input + "'" +
                 (reader.warnings().empty() ? "" : ": " + reader.warnings().front()));

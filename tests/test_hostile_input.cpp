@@ -362,6 +362,7 @@ TEST(Hostile, MessagesSayWhatIsWrong) {
       {{text, "-o", out}, 1, "not a picture"},
       {{half_png, "-o", out}, 1, "not a picture"},
       {{bomb, "-o", out}, 1, "100000x100000"},
+      {{dir.path().string(), "-o", out}, 2, "is a folder: pictures and videos are dreamed one at a time"},
       {tiny({cut, "-o", (dir / "out.mp4").string(), "--audio", "dream"}), 1, "'" + cut + "' is cut short"},
       {{"frobnicate"}, 2, "neither a file nor a command"},
       {{disguised, "-o", out}, 1, "it is a video"},

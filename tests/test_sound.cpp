@@ -288,6 +288,9 @@ TEST(Spectro, StartAndDurationCutEachSound) {
   EXPECT_EQ(read_audio(out).frames(), 24000);
   const auto negative = run_avdream({"--spectro", in, "-o", (dir / "x.wav").string(), "--start", "-1"});
   EXPECT_EQ(negative.exit_code, 2) << negative.err;
+  const auto late = run_avdream({"--spectro", in, "-o", (dir / "x.wav").string(), "--start", "100", "-q"});
+  EXPECT_EQ(late.exit_code, 1) << late.err;
+  EXPECT_NE(late.err.find("past its end"), std::string::npos) << late.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "x.wav"));
 }
 

@@ -144,6 +144,9 @@ void check_not_the_input(const Options& o) {
 // before the output's type, which a default output name derived from it would fail first.
 void check_input_exists(const Options& o) {
   std::error_code ec;
+  if (o.command == Command::Dream && std::filesystem::is_directory(o.input(), ec))
+    throw UsageError("'" + o.input() + "' is a folder: pictures and videos are dreamed one at a time (--spectro takes "
+                     "folders of sounds)");
   if (o.command != Command::Dream || std::filesystem::exists(o.input(), ec)) return;
   const std::filesystem::path in(o.input());
   if (!in.has_extension() && !in.has_parent_path())
