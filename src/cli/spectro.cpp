@@ -174,14 +174,8 @@ int dream_sounds(const Options& o) {
       std::cerr << "avdream: note: " << item.input << " goes to " << item.output << " (an earlier input has its name)\n";
 
   // Dreamed side by side.
-  std::vector<Result> results;
   std::vector<SoundFileTask> tasks;
-  std::vector<std::size_t> task_result;  // the result each task fills
-  for (const auto& item : items) {
-    task_result.push_back(results.size());
-    tasks.push_back({item.input, item.output, item.picture});
-    results.push_back(Result{item, {}, {}});
-  }
+  for (const auto& item : items) tasks.push_back({item.input, item.output, item.picture});
   const auto done = dream_sound_files(tasks, job, model, 0, [&](std::size_t task, double seconds) {
     if (show)
       std::fprintf(stderr, "\r[%zu/%zu] %s  %.1f s   ", task + 1, tasks.size(),
@@ -189,11 +183,10 @@ int dream_sounds(const Options& o) {
     return !stop_requested();
   });
   if (show) std::fprintf(stderr, "\n");
+  std::vector<Result> results;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
-    auto& r = results[task_result[t]];
-    r.report = done[t].report;
-    r.error = done[t].error;
-    for (const auto& w : r.report.warnings) std::cerr << "avdream: warning: " << r.item.input << ": " << w << "\n";
+    results.push_back(Result{items[t], done[t].report, done[t].error});
+    for (const auto& w : done[t].report.warnings) std::cerr << "avdream: warning: " << items[t].input << ": " << w << "\n";
   }
   int failed = 0;
   for (const auto& r : results) {
