@@ -229,6 +229,26 @@ TEST(AudioReader, NonFiniteSamplesBecomeSilenceAndAreCounted) {
   EXPECT_NE(r.warnings()[0].find(std::to_string(bad) + " samples"), std::string::npos) << r.warnings()[0];
 }
 
+// A float file with samples of 1e18 (finite, far past full scale) would overflow the spectra into
+// NaN: they are clipped to 10^6 times full scale and counted, and the sound dreams.
+TEST(AudioReader, SamplesFarPastFullScaleAreClippedAndCounted) {
+  test::TempDir dir;
+  std::vector<float> x(16000);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 1e18f * std::sin(2 * M_PI * 440 * i / 16000.0);
+  const auto path = (dir / "loud.wav").string(), out = (dir / "out.wav").string();
+  write_float_wav(path, 16000, 1, x);
+  AudioReader r(path);
+  const auto all = r.read(16000);
+  ASSERT_EQ(all.size(), x.size());
+  EXPECT_LE(*std::max_element(all.begin(), all.end()), 1e6f);
+  ASSERT_EQ(r.warnings().size(), 1u);
+  EXPECT_NE(r.warnings()[0].find("clipped"), std::string::npos) << r.warnings()[0];
+  const auto d = run_avdream(with_quick({"--spectro", path, "-o", out, "--no-spectrogram", "-q"}));
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const auto back = read_audio(out);
+  EXPECT_GT(*std::max_element(back.samples.begin(), back.samples.end()), 0.5f) << "limited, not silenced";
+}
+
 TEST(Spectro, AFloatFileWithNanSamplesIsDreamedNotSilenced) {
   test::TempDir dir;
   std::vector<float> x(2 * 22050);

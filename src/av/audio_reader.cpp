@@ -12,6 +12,9 @@
 #include "sndfile_ptr.hpp"
 
 namespace avdream {
+namespace {
+constexpr float kMaxSample = 1e6f;  // 120 dB over full scale: still finite through the mel spectra
+}  // namespace
 
 // libsndfile reads the files it knows (WAV, FLAC, Ogg Vorbis, AIFF...) sample-exact, where
 // FFmpeg's Vorbis decoder drops the first 128 samples; FFmpeg reads everything else.
@@ -29,25 +32,33 @@ struct AudioReader::Impl {
   bool timed = false;            // info.first_sample_time is known
   bool eof = false;
   int damaged = 0;
-  int64_t non_finite = 0;             // NaN or infinite samples replaced by silence so far
-  std::size_t non_finite_warning = 0;  // its line in warnings, once there is one
+  // Samples replaced so far, each kind counted on one line of warnings.
+  struct Replaced {
+    int64_t count = 0;
+    std::size_t line = 0;
+  } non_finite, huge;
   std::vector<std::string> warnings;
+
+  void count(Replaced& r, int64_t found, const std::string& what) {
+    if (!found) return;
+    if (!r.count) r.line = warnings.size(), warnings.emplace_back();
+    r.count += found;
+    warnings[r.line] = std::to_string(r.count) + " samples of '" + info.path + "' " + what;
+  }
 
   // A float file can hold NaN or infinite samples; one of them would turn the whole dream
   // (every STFT frame it touches, then Griffin-Lim's every iteration) into NaN, written as
-  // silence. They become 0, and a warning counts them.
+  // silence. They become 0, and a warning counts them. Samples past kMaxSample (120 dB over full
+  // scale) would overflow the spectra's floats: they are clipped to it (the output is limited to
+  // full scale anyway).
   void sanitize(std::vector<float>& samples) {
-    int64_t found = 0;
-    for (auto& v : samples)
-      if (!std::isfinite(v)) v = 0.0f, ++found;
-    if (!found) return;
-    if (!non_finite) {
-      non_finite_warning = warnings.size();
-      warnings.emplace_back();
+    int64_t nan = 0, over = 0;
+    for (auto& v : samples) {
+      if (!std::isfinite(v)) v = 0.0f, ++nan;
+      else if (std::abs(v) > kMaxSample) v = std::copysign(kMaxSample, v), ++over;
     }
-    non_finite += found;
-    warnings[non_finite_warning] = std::to_string(non_finite) + " samples of '" + info.path +
-                                   "' were not numbers (NaN or infinite) and were replaced by silence";
+    count(non_finite, nan, "were not numbers (NaN or infinite) and were replaced by silence");
+    count(huge, over, "were more than 10^6 times full scale and were clipped to that");
   }
 
   // Decodes until at least `frames` frames are pending or the stream ends.
