@@ -5,6 +5,7 @@
 #include <avdream/image.hpp>
 #include <avdream/labels.hpp>
 #include <avdream/partial_file.hpp>
+#include <avdream/paths.hpp>
 #include <avdream/sound_job.hpp>
 
 #include <ATen/Parallel.h>
@@ -101,6 +102,9 @@ SoundReport dream_sound_file(const std::string& input, const std::string& output
   report.style_after = stream.style_after;
   report.limited_samples = writer.limited_samples();
   report.warnings = reader.warnings();
+  if (writer.sample_rate() != info.sample_rate)
+    report.warnings.push_back("written at " + std::to_string(writer.sample_rate()) + " Hz: the " +
+                              lower_extension(output) + " encoder takes no " + std::to_string(info.sample_rate) + " Hz");
 
   const auto fe = front_end(model, static_cast<int>(model.number_attr("sample_rate")));
   const auto &before = stream.scores_before, &after = stream.scores_after;

@@ -299,6 +299,17 @@ TEST(Spectro, InputsOfOneNameGetOutputsOfTheirOwn) {
   EXPECT_NE(r.out.find("2 dreamed, 0 failed"), std::string::npos) << r.out;
 }
 
+// A rate the output's encoder does not take is the nearest one it does, and a warning says so.
+TEST(Spectro, ARateTheEncoderDoesNotTakeIsNamed) {
+  test::TempDir dir;
+  const auto in = tone_file(dir, "high.wav", 192000, 1, 0.5);
+  const auto out = (dir / "high.mp3").string();
+  const auto r = run_avdream(with_quick({"--spectro", in, "-o", out, "--no-spectrogram", "-q"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("written at 48000 Hz"), std::string::npos) << r.err;
+  EXPECT_EQ(read_audio(out).sample_rate, 48000);
+}
+
 TEST(Spectro, StartAndDurationCutEachSound) {
   test::TempDir dir;
   const auto in = tone_file(dir, "t.wav", 16000, 1, 3.0);

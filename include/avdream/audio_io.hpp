@@ -86,6 +86,9 @@ class AudioWriter {
   void finish();
   // Samples the limiter had to bring down (louder than its ceiling, 0.98 of full scale).
   int64_t limited_samples() const;
+  // The rate the file holds: the one given, or the nearest its encoder takes (MP3 and AAC up to
+  // 48 or 96 kHz, Opus 48 kHz only).
+  int sample_rate() const;
 
  private:
   struct Impl;

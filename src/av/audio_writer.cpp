@@ -46,7 +46,7 @@ void check_audio_output(const std::string& path) {
 
 struct AudioWriter::Impl {
   std::string target;
-  int channels = 0;
+  int channels = 0, rate = 0;
   std::unique_ptr<av::PeakLimiter> limiter;
   std::vector<float> scratch;
   // libsndfile, under its own temporary name
@@ -85,6 +85,7 @@ AudioWriter::AudioWriter(const std::string& path, int sample_rate, int channels)
   auto& d = *impl_;
   d.target = path;
   d.channels = channels;
+  d.rate = sample_rate;
   d.limiter = std::make_unique<av::PeakLimiter>(sample_rate, channels);
   if (const int format = sndfile_format(lower_extension(path))) {
     SF_INFO info{};
@@ -108,6 +109,7 @@ AudioWriter::~AudioWriter() = default;
 AudioWriter::AudioWriter(AudioWriter&&) noexcept = default;
 AudioWriter& AudioWriter::operator=(AudioWriter&&) noexcept = default;
 int64_t AudioWriter::limited_samples() const { return impl_->limiter->limited_samples(); }
+int AudioWriter::sample_rate() const { return impl_->encoder ? impl_->encoder->sample_rate() : impl_->rate; }
 
 void AudioWriter::write(const float* interleaved, int64_t frames) {
   auto& d = *impl_;
