@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <unistd.h>
 
 #include "checksum.hpp"
@@ -107,12 +108,34 @@ bool chunk_done(const std::string& dir, const FarmChunk& c) { return segment_pro
 
 std::string segment_path(const std::string& dir, int index) { return chunk_file(dir, index, ".nut"); }
 
+namespace {
+
+// Slurm's time limit forms: "minutes", "minutes:seconds", "hours:minutes:seconds", "days-hours",
+// "days-hours:minutes", "days-hours:minutes:seconds" (or "UNLIMITED").
+bool is_slurm_time(const std::string& t) {
+  static const std::regex form(R"(UNLIMITED|infinite|\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2})");
+  return std::regex_match(t, form);
+}
+
+}  // namespace
+
 FarmManifest plan_farm(const std::string& input, const std::string& output, const VideoJob& job,
                        const FarmSettings& settings, const std::string& dir) {
   if (settings.chunks < 1) throw ParameterError("FarmSettings::chunks", "must be 1 or more");
   if (settings.warmup < 0) throw ParameterError("FarmSettings::warmup", "must be 0 or more");
   if (settings.cpus_per_task < 1) throw ParameterError("FarmSettings::cpus_per_task", "must be 1 or more");
   if (settings.avdream.empty()) throw UsageError("the farm needs the path of the avdream program");
+  // These go into the sbatch scripts as they are: a line break would end a directive and start a
+  // command (and a wrong time limit would only show at submit time).
+  const auto one_line = [](const std::string& text) { return text.find_first_of("\n\r") == std::string::npos; };
+  if (!one_line(fs::absolute(dir).string()) || !one_line(settings.avdream))
+    throw UsageError("the job folder's path cannot hold a line break");
+  if (settings.partition.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,") !=
+      std::string::npos)
+    throw ParameterError("FarmSettings::partition", "'" + settings.partition + "' is not a partition name (letters, digits, _-.,)");
+  if (!settings.time_limit.empty() && !is_slurm_time(settings.time_limit))
+    throw ParameterError("FarmSettings::time_limit", "'" + settings.time_limit + "' is not a Slurm time (MM, MM:SS, HH:MM:SS, "
+                                                     "D-HH, D-HH:MM or D-HH:MM:SS)");
   if (fs::exists(fs::path(dir) / "manifest.json"))
     throw UsageError("'" + dir + "' already holds a farm job; plan into a new folder (or remove that one)");
   const auto out_dir = fs::absolute(output).parent_path();
@@ -231,7 +254,7 @@ ChunkReport render_chunk(const std::string& dir, int index, const VideoProgressF
   return report;
 }
 
-AssembleReport assemble_farm(const std::string& dir) {
+AssembleReport assemble_farm(const std::string& dir, const std::function<bool()>& carry_on) {
   const auto started = std::chrono::steady_clock::now();
   const auto m = read_manifest(dir);
   try {
@@ -272,7 +295,8 @@ AssembleReport assemble_farm(const std::string& dir) {
   const AudioMode audio = audio_for(m.job.audio, source.info());
   std::optional<DreamedSoundtrack> soundtrack;
   if (audio == AudioMode::Dream) {  // once, for the whole section
-    soundtrack.emplace(m.input, source.info(), m.job, m.output, prepare_sound_job(m.job.sound, "soundtrack.wav"));
+    soundtrack.emplace(m.input, source.info(), m.job, m.output, prepare_sound_job(m.job.sound, "soundtrack.wav"),
+                       [&](double) { return !carry_on || carry_on(); });
     report.sound = soundtrack->report();
     report.sound_dreamed = true;
   }
@@ -281,7 +305,8 @@ AssembleReport assemble_farm(const std::string& dir) {
     segments.push_back(segment_path(dir, c.index));
     report.frames += c.end - c.begin;
   }
-  report.notes = farm::join_segments(m.output, source, segments, audio, soundtrack ? soundtrack->path() : std::string());
+  report.notes =
+      farm::join_segments(m.output, source, segments, audio, soundtrack ? soundtrack->path() : std::string(), carry_on);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
 }

@@ -103,6 +103,19 @@ FarmManifest parse_manifest(const std::string& text, const std::string& where) {
     for (const auto& c : j.at("chunks"))
       m.chunks.push_back({c.at("index").get<int>(), c.at("begin").get<int64_t>(), c.at("end").get<int64_t>(),
                           c.value("read_pts", int64_t{-1})});
+    // The chunks must tile the section's frames in order: a hand-edited manifest that leaves
+    // frames out (or repeats them) would join into a clip shorter than its sound.
+    if (m.frames < 1) throw Error(where + " is damaged: it holds no frames");
+    int64_t next = 0;
+    for (std::size_t i = 0; i < m.chunks.size(); ++i) {
+      const auto& c = m.chunks[i];
+      if (c.index != int(i) || c.begin != next || c.end <= c.begin)
+        throw Error(where + " is damaged: chunk " + std::to_string(i) + " does not follow on from the one before");
+      next = c.end;
+    }
+    if (next != m.frames)
+      throw Error(where + " is damaged: its chunks cover " + std::to_string(next) + " of its " + std::to_string(m.frames) +
+                  " frames");
     return m;
   } catch (const json::exception& e) {
     throw Error(where + " is damaged: " + e.what());

@@ -47,7 +47,7 @@ std::vector<int64_t> segment_times(const std::string& path, AVRational tb) {
 
 std::vector<std::string> join_segments(const std::string& output, const VideoReader& source,
                                        const std::vector<std::string>& segments, AudioMode audio,
-                                       const std::string& dreamed_sound) {
+                                       const std::string& dreamed_sound, const std::function<bool()>& carry_on) {
   if (segments.empty()) throw Error("no segments to join");
   const auto& info = source.info();
   av::VideoMux mux(output, info, false);
@@ -73,6 +73,7 @@ std::vector<std::string> join_segments(const std::string& output, const VideoRea
   const int64_t frame = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(av_d2q(info.fps, 1 << 20)), video->time_base));
   int64_t end = 0;  // just after the last frame, in the output's time base
   for (size_t k = 0; k < segments.size(); ++k) {
+    if (carry_on && !carry_on()) throw Cancelled();
     size_t i = 0;
     for_each_video_packet(segments[k], [&](AVPacket* p, const AVStream* st) {
       const int64_t duration = p->duration > 0 ? av_rescale_q(p->duration, st->time_base, video->time_base) : frame;

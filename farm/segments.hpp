@@ -3,6 +3,7 @@
 #include <avdream/media.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,6 @@ EncodedVideo probe_encoded_video(const std::string& path);
 // VideoWriter's would (`dreamed_sound` with AudioMode::Dream). Returns the writer's notes.
 std::vector<std::string> join_segments(const std::string& output, const VideoReader& source,
                                        const std::vector<std::string>& segments, AudioMode audio,
-                                       const std::string& dreamed_sound);
+                                       const std::string& dreamed_sound, const std::function<bool()>& carry_on = {});
 
 }  // namespace avdream::farm

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 
+#include <unistd.h>
+
 #include "manifest.hpp"
 
 namespace avdream {
@@ -31,17 +33,38 @@ std::string script(const std::string& dir, const FarmManifest& m, const std::str
   return text + extra_directives + "set -e\n" + command + "\n";
 }
 
-// Runs a command line and returns what it printed; Error with its output when it fails.
+// Runs a command line and returns what it printed on stdout (its stderr, sbatch's warnings among
+// it, goes to the error message only); Error with its output when it fails.
 std::string run(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
+  const auto errors = fs::temp_directory_path() / ("avdream-sbatch-" + std::to_string(::getpid()) + ".err");
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>" + quoted(errors.string())).c_str(), "r"), pclose);
   if (!pipe) throw Error("cannot run: " + command);
   std::string out;
   char buffer[512];
   while (std::fgets(buffer, sizeof buffer, pipe.get())) out += buffer;
   const int status = pclose(pipe.release());
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  if (status != 0) throw Error(command + " failed: " + (out.empty() ? "no output" : out));
-  return out;
+  std::string err;
+  if (std::FILE* f = std::fopen(errors.c_str(), "r")) {
+    while (std::fgets(buffer, sizeof buffer, f)) err += buffer;
+    std::fclose(f);
+  }
+  std::error_code ec;
+  fs::remove(errors, ec);
+  const auto trimmed = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  };
+  if (status != 0) throw Error(command + " failed: " + (trimmed(err + out).empty() ? "no output" : first_line(trimmed(err + out))));
+  return trimmed(out);
+}
+
+// The job id in sbatch --parsable's answer ("<id>" or "<id>;<cluster>" on its last line).
+std::string job_id(const std::string& out) {
+  const auto line = out.substr(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
+  const auto id = line.substr(0, line.find(';'));
+  if (id.empty() || id.find_first_not_of("0123456789_") != std::string::npos)
+    throw Error("sbatch gave no job id (it said: " + first_line(out) + ")");
+  return id;
 }
 
 }  // namespace
@@ -66,12 +89,10 @@ SubmittedJobs submit_farm(const std::string& dir) {
     if (s.state == ChunkState::Missing || s.state == ChunkState::Failed)
       todo += (todo.empty() ? "" : ",") + std::to_string(s.chunk.index);
   }
-  // --parsable prints "<id>" or "<id>;<cluster>".
-  auto id = [](const std::string& out) { return out.substr(0, out.find(';')); };
   if (!todo.empty())
-    jobs.chunks_job = id(run("sbatch --parsable --array=" + todo + " " + quoted(abs + "/chunks.sbatch")));
+    jobs.chunks_job = job_id(run("sbatch --parsable --array=" + todo + " " + quoted(abs + "/chunks.sbatch")));
   const std::string after = jobs.chunks_job.empty() ? "" : " --dependency=afterok:" + jobs.chunks_job;
-  jobs.assemble_job = id(run("sbatch --parsable" + after + " " + quoted(abs + "/assemble.sbatch")));
+  jobs.assemble_job = job_id(run("sbatch --parsable" + after + " " + quoted(abs + "/assemble.sbatch")));
   return jobs;
 }
 

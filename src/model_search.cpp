@@ -108,10 +108,22 @@ std::vector<ModelFile> find_filters() {
                              });
 }
 
+namespace {
+
+// A word without a folder or a .pt ending is a name on the search path, whatever file or folder
+// of that name the current folder holds.
+bool names_a_file(const std::string& name_or_path) {
+  return name_or_path.find('/') != std::string::npos || fs::path(name_or_path).extension() == ".pt";
+}
+
+}  // namespace
+
 std::string resolve_filter(const std::string& name_or_path) {
   std::error_code ec;
-  if (fs::is_regular_file(name_or_path, ec)) return name_or_path;
-  if (fs::exists(name_or_path, ec)) throw Error("dream filter '" + name_or_path + "' is not a file");
+  if (names_a_file(name_or_path)) {
+    if (fs::is_regular_file(name_or_path, ec)) return name_or_path;
+    if (fs::exists(name_or_path, ec)) throw Error("dream filter '" + name_or_path + "' is not a file");
+  }
   if (name_or_path.find('/') != std::string::npos) throw Error("dream filter '" + name_or_path + "' not found");
   std::vector<std::string> names;
   for (const auto& f : find_filters()) {
@@ -123,7 +135,8 @@ std::string resolve_filter(const std::string& name_or_path) {
 }
 
 std::string resolve_model(const std::string& name_or_path) {
-  if (fs::is_regular_file(name_or_path)) return name_or_path;
+  std::error_code ec;
+  if (names_a_file(name_or_path) && fs::is_regular_file(name_or_path, ec)) return name_or_path;
   const bool looks_like_path = name_or_path.find('/') != std::string::npos;
   const auto folder = [&] {
     return UsageError("model '" + name_or_path + "' is a folder; give a .pt file or a model name (AVDREAM_MODEL_PATH=" +

@@ -4,6 +4,7 @@
 #include <avdream/partial_file.hpp>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,6 +142,25 @@ TEST(Farm, ImpossiblePlansAreRefusedBeforeAnyWork) {
   plan_farm(in, out, quick_job(), settings(2, 4), (dir / "e").string());
   EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "e").string()), UsageError) << "job folder in use";
   EXPECT_THROW(render_chunk((dir / "e").string(), 2), UsageError) << "chunks are 0 and 1";
+  // What goes into the sbatch scripts as it is: a line break would start a command there.
+  auto injected = settings(2, 4);
+  injected.partition = "p\ntouch /tmp/injected";
+  EXPECT_THROW(plan_farm(in, out, quick_job(), injected, (dir / "f").string()), UsageError);
+  injected = settings(2, 4);
+  injected.time_limit = "abc";
+  EXPECT_THROW(plan_farm(in, out, quick_job(), injected, (dir / "f").string()), UsageError);
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "g\nh").string()), UsageError);
+  injected.time_limit = "1-02:30:00";
+  plan_farm(in, out, quick_job(), injected, (dir / "f").string());
+  // A manifest whose chunks no longer tile the frames (edited by hand) is refused, not joined short.
+  auto manifest = bytes_of((dir / "e" / "manifest.json").string());
+  auto j = nlohmann::json::parse(manifest);
+  j["chunks"][1]["begin"] = j["chunks"][1]["begin"].get<int>() + 3;
+  std::ofstream((dir / "e" / "manifest.json").string()) << j.dump();
+  EXPECT_THROW(read_manifest((dir / "e").string()), Error);
+  j["chunks"].erase(1);
+  std::ofstream((dir / "e" / "manifest.json").string()) << j.dump();
+  EXPECT_THROW(read_manifest((dir / "e").string()), Error);
   EXPECT_FALSE(fs::exists(out));
 }
 
@@ -159,6 +179,9 @@ TEST(Farm, ChunksJoinIntoTheWholeClipWithItsTimesAndSound) {
   }
   // The middle chunk dreams 2 warm-up frames and 2 hand-over frames besides its own.
   EXPECT_EQ(render_chunk(job_dir, 1, {}, true).video.extra_frames, 4);
+  // Stopped (Ctrl-C) while it dreams the soundtrack or joins: nothing written.
+  EXPECT_THROW(assemble_farm(job_dir, [] { return false; }), Cancelled);
+  EXPECT_FALSE(fs::exists(out));
   const auto report = assemble_farm(job_dir);
   EXPECT_EQ(report.frames, 30);
   const auto src = read_frames(in), dst = read_frames(out);
@@ -364,7 +387,9 @@ TEST(Farm, SubmitLeavesRunningChunksAlone) {
 
   fs::create_directories(dir / "bin");
   const auto log = (dir / "sbatch.log").string();
-  std::ofstream(dir / "bin" / "sbatch") << "#!/bin/sh\necho \"$@\" >> '" << log << "'\necho 77\n";
+  // Slurm's warnings go to stderr: the id is what stdout says.
+  std::ofstream(dir / "bin" / "sbatch") << "#!/bin/sh\necho \"$@\" >> '" << log
+                                        << "'\necho \"sbatch: warning: can't honor --cpus-per-task\" >&2\necho 77\n";
   fs::permissions(dir / "bin" / "sbatch", fs::perms::owner_all);
   const std::string path = std::getenv("PATH");
   ::setenv("PATH", ((dir / "bin").string() + ":" + path).c_str(), 1);

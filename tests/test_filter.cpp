@@ -537,6 +537,12 @@ TEST(Filter, FiltersAreFoundByNameOnTheSearchPathAndInItsFiltersFolders) {
   EXPECT_FALSE(a_model);
   // The shipped default filter is found without any path set up.
   EXPECT_EQ(DreamFilter::load(resolve_filter("default")).working_size(), 480);
+  // A bare name is a name: a folder or file of that name where the command runs does not hide it.
+  std::filesystem::create_directories(dir / "here" / "default");
+  std::ofstream(dir / "here" / kDefaultImageModel) << "not a model";
+  const auto r = test::run_command("cd '" + (dir / "here").string() + "' && '" + test::avdream_binary().string() + "' " +
+                                   test::sample_image("owl.jpg").string() + " -o out.png --filter default -q");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(DreamFilter::load(resolve_filter("default")).trained_for().find(kDefaultImageModel), std::string::npos);
 }
 

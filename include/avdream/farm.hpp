@@ -20,6 +20,7 @@
 #include <avdream/video_job.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -94,7 +95,9 @@ struct AssembleReport {
   SoundReport sound;
   std::vector<std::string> notes;
 };
-AssembleReport assemble_farm(const std::string& dir);
+// `carry_on` is asked between segments and as the soundtrack is dreamed; false stops it
+// (Cancelled, nothing written).
+AssembleReport assemble_farm(const std::string& dir, const std::function<bool()>& carry_on = {});
 
 enum class ChunkState { Done, Running, Failed, Missing };
 std::string to_string(ChunkState state);

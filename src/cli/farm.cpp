@@ -63,7 +63,7 @@ int chunk(const Options& o) {
 }
 
 int assemble(const Options& o) {
-  const auto report = assemble_farm(o.farm.dir);
+  const auto report = assemble_farm(o.farm.dir, [] { return !stop_requested(); });
   for (const auto& n : report.notes) std::cerr << "avdream: note: " << n << "\n";
   if (!o.quiet) {
     std::cout << "assembled " << report.frames << " frames into " << read_manifest(o.farm.dir).output << " in "

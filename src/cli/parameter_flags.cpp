@@ -50,6 +50,8 @@ std::string flag_for(const std::string& parameter) {
       {"FarmSettings::chunks", "--chunks"},
       {"FarmSettings::warmup", "--warmup"},
       {"FarmSettings::cpus_per_task", "--cpus-per-task"},
+      {"FarmSettings::partition", "--partition"},
+      {"FarmSettings::time_limit", "--time"},
       {"AudioDreamParams::iterations", "--audio-iterations"},
       {"AudioStyleSettings::weight", "--audio-style-weight"},
       {"RetrainSettings::unfreeze", "--unfreeze"},
