@@ -140,6 +140,14 @@ FarmManifest plan_farm(const std::string& input, const std::string& output, cons
     throw UsageError("'" + dir + "' already holds a farm job; plan into a new folder (or remove that one)");
   const auto out_dir = fs::absolute(output).parent_path();
   if (!fs::is_directory(out_dir)) throw UsageError("the output's folder '" + out_dir.string() + "' does not exist");
+  // The job folder (made at the end) must be makeable: its nearest existing folder is writable.
+  auto existing = fs::absolute(dir);
+  std::error_code ec;
+  while (!fs::exists(existing, ec) && existing.has_parent_path() && existing != existing.parent_path())
+    existing = existing.parent_path();
+  if (!fs::is_directory(existing, ec))
+    throw UsageError("cannot make the job folder '" + dir + "': '" + existing.string() + "' is a file");
+  check_output_folder((existing / "manifest.json").string());
 
   FarmManifest m;
   m.input = absolute(input);

@@ -150,6 +150,9 @@ TEST(Farm, ImpossiblePlansAreRefusedBeforeAnyWork) {
   injected.time_limit = "abc";
   EXPECT_THROW(plan_farm(in, out, quick_job(), injected, (dir / "f").string()), UsageError);
   EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "g\nh").string()), UsageError);
+  std::ofstream(dir / "afile") << "a file";
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "afile" / "job").string()), UsageError);
+  EXPECT_THROW(plan_farm(in, out, quick_job(), settings(2, 4), (dir / "afile").string()), UsageError);
   injected.time_limit = "1-02:30:00";
   plan_farm(in, out, quick_job(), injected, (dir / "f").string());
   // A manifest whose chunks no longer tile the frames (edited by hand) is refused, not joined short.
