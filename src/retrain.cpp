@@ -56,8 +56,9 @@ Categories scan(const RetrainSettings& s) {
   const bool pictures = s.kind == ModelKind::Image;
   const std::string wanted = pictures ? "pictures or clips" : "sound files";
   std::vector<fs::path> dirs;
+  // Hidden folders (.git, .thumbnails, a sync tool's .stfolder) are not categories.
   for (const auto& e : fs::directory_iterator(s.labelled))
-    if (e.is_directory()) dirs.push_back(e.path());
+    if (e.is_directory() && e.path().filename().string().front() != '.') dirs.push_back(e.path());
   std::sort(dirs.begin(), dirs.end());
   Categories c;
   for (const auto& dir : dirs) {

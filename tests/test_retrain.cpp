@@ -94,6 +94,8 @@ TEST(Retrain, SoundCategoriesMakeAModelOnTheContractThatDreamsTowardThem) {
 TEST(Retrain, PictureCategoriesWithUnfrozenTopLayersChangeOnlyTheTop) {
   test::TempDir dir;
   const auto labelled = birds_and_scenes(dir);
+  // A hidden folder (.thumbnails, .git) beside the categories is not one of them.
+  category(labelled, ".thumbnails", {samples() / "images/owl.jpg", samples() / "images/dog.jpg"});
   RetrainSettings s;
   s.labelled = labelled.string();
   s.unfreeze = 2;
