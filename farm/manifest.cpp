@@ -123,17 +123,12 @@ FarmManifest parse_manifest(const std::string& text, const std::string& where) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
-  const auto temp = partial_path(path);
-  {
-    std::ofstream out(temp, std::ios::binary);
+  write_whole(path, [&text](const std::string& partial) {
+    std::ofstream out(partial, std::ios::binary);
     out << text;
     out.close();
-    if (!out) {
-      discard_partial(temp);
-      throw Error("cannot write '" + path + "'");
-    }
-  }
-  commit_partial(temp, path);
+    if (!out) throw Error("the write failed");
+  });
 }
 
 std::string read_text_file(const std::string& path) {

@@ -176,14 +176,7 @@ void DreamFilter::describe(std::string trained_for, std::string training, int wo
 }
 
 void DreamFilter::save(const std::string& path) const {
-  const auto partial = partial_path(path);
-  try {
-    module_.save(partial);
-  } catch (const std::exception& e) {
-    discard_partial(partial);
-    throw Error("cannot write the dream filter '" + path + "': " + first_line(e.what()));
-  }
-  commit_partial(partial, path);
+  write_whole(path, [this](const std::string& partial) { module_.save(partial); });
 }
 
 bool is_dream_filter(const std::string& path) {

@@ -46,14 +46,7 @@ constexpr double kMinScale = 0.7, kMaxScale = 1.2;  // ...and scaled by this muc
 // torch::save under a temporary name, renamed when complete: a kill never leaves half a file.
 template <typename T>
 void save_whole(const T& value, const std::string& path) {
-  const auto partial = partial_path(path);
-  try {
-    torch::save(value, partial);
-  } catch (const std::exception& e) {
-    discard_partial(partial);
-    throw Error("cannot write '" + path + "': " + first_line(e.what()));
-  }
-  commit_partial(partial, path);
+  write_whole(path, [&value](const std::string& partial) { torch::save(value, partial); });
 }
 
 bool picture_extension(const std::string& path) { return media_kind_from_name(path) == MediaKind::Picture; }

@@ -90,7 +90,7 @@ bool is_filter_name(const std::string& file) {
 
 std::vector<ModelFile> find_models() {
   return find_in(model_search_path(),
-      [](const fs::path& p) { return p.extension() == ".pt" && !is_filter_name(p.filename().string()); },
+      [](const fs::path& p) { return p.extension() == ".pt" && !is_filter_name(p.string()); },
       [](const fs::path& p) { return p.stem().string(); });
 }
 
@@ -101,7 +101,7 @@ std::vector<ModelFile> find_filters() {
     dirs.push_back(dir);
     dirs.push_back((fs::path(dir) / "filters").string());
   }
-  return find_in(dirs, [](const fs::path& p) { return is_filter_name(p.filename().string()); },
+  return find_in(dirs, [](const fs::path& p) { return is_filter_name(p.string()); },
                              [](const fs::path& p) {
                                const auto name = p.filename().string();
                                return name.substr(0, name.size() - std::string(kFilterSuffix).size());

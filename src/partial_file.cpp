@@ -119,6 +119,17 @@ void commit_partial(const std::string& partial, const std::string& target) {
   forget(partial);
 }
 
+void write_whole(const std::string& target, const std::function<void(const std::string& partial)>& write) {
+  const auto partial = partial_path(target);
+  try {
+    write(partial);
+  } catch (const std::exception& e) {
+    discard_partial(partial);
+    throw Error("cannot write '" + target + "': " + first_line(e.what()));
+  }
+  commit_partial(partial, target);
+}
+
 void discard_partial(const std::string& partial) noexcept {
   std::error_code ec;
   fs::remove(partial, ec);

@@ -4,6 +4,7 @@
 // only when complete: an interrupted run never leaves a file that looks finished. A run that was
 // killed outright (SIGKILL, a crash) cannot clean up after itself: the next run that writes into
 // the same folder removes its partial files, known by the name as this host's and dead.
+#include <functional>
 #include <string>
 
 namespace avdream {
@@ -15,6 +16,11 @@ std::string partial_path(const std::string& target);
 
 // Renames the finished `partial` to `target`; throws Error (and removes `partial`) on failure.
 void commit_partial(const std::string& partial, const std::string& target);
+
+// Makes `target` whole or not at all: write(partial) makes the file under its temporary name, then
+// it is renamed into place. Whatever write throws removes the partial and becomes Error("cannot
+// write '<target>': <its first line>").
+void write_whole(const std::string& target, const std::function<void(const std::string& partial)>& write);
 
 // Removes `partial` if it exists; never throws (for destructors and error paths).
 void discard_partial(const std::string& partial) noexcept;
